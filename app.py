@@ -25,7 +25,7 @@ def main() -> None:
     page = build_ui(studio)
     page.queue(default_concurrency_limit=1)
     page.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                allowed_paths=[str(studio.files.frames_dir)])
+                allowed_paths=[str(studio.files.directory)])
 
 
 if __name__ == "__main__":

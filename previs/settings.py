@@ -27,11 +27,15 @@ class Settings:
     database_url: str | None = None  # None: SQLite file previs.db in home
     user: str = "local"
     models_path: Path | None = None  # None: models/ in home; share one folder between data directories
+    consent_policy: str = "keep"  # what withdrawn frames' files become: keep (out of reach, for audit) | purge
+    signing_cert: Path | None = None  # a certificate chain from a real CA (PEM); None: the studio's local CA
+    signing_key: Path | None = None
+    studio_name: str = "previs studio"  # the subject of a newly made local signing identity
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Read PREVIS_HOME, PREVIS_MODEL, PREVIS_DEVICE, PREVIS_DTYPE, PREVIS_DATABASE_URL, PREVIS_USER and
-        PREVIS_MODELS_DIR."""
+        """Read PREVIS_HOME, PREVIS_MODEL, PREVIS_DEVICE, PREVIS_DTYPE, PREVIS_DATABASE_URL, PREVIS_USER,
+        PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME."""
         env = os.environ if environ is None else environ
         settings = cls(
             home=Path(env.get("PREVIS_HOME") or default_home(env)).expanduser(),
@@ -40,7 +44,11 @@ class Settings:
             dtype=env.get("PREVIS_DTYPE") or None,
             database_url=env.get("PREVIS_DATABASE_URL") or None,
             user=env.get("PREVIS_USER") or _login_name(),
-            models_path=Path(env["PREVIS_MODELS_DIR"]).expanduser() if env.get("PREVIS_MODELS_DIR") else None,
+            models_path=_path(env, "PREVIS_MODELS_DIR"),
+            consent_policy=env.get("PREVIS_CONSENT_POLICY") or "keep",
+            signing_cert=_path(env, "PREVIS_SIGNING_CERT"),
+            signing_key=_path(env, "PREVIS_SIGNING_KEY"),
+            studio_name=env.get("PREVIS_STUDIO_NAME") or "previs studio",
         )
         given = {key: value for key, value in overrides.items() if value is not None}
         if "home" in given:
@@ -54,6 +62,10 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.models_path or self.home / "models"
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    return Path(env[name]).expanduser() if env.get(name) else None
 
 
 def _login_name() -> str:

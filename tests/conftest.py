@@ -15,8 +15,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 from previs.generation.generator import Generator
 from previs.generation.models import TINY_MODEL
 from previs.settings import Settings
-from previs.storage import Database, FrameFiles
-from previs.studio import Studio
+from previs.studio import Studio, open_studio
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +37,6 @@ def settings(tmp_path: Path, models_dir: Path) -> Settings:
 
 @pytest.fixture
 def studio(settings: Settings, tiny_generator: Generator) -> Iterator[Studio]:
-    settings.home.mkdir(parents=True)
-    studio = Studio(settings, Database(settings.db_url), FrameFiles(settings.home), tiny_generator)
+    studio = open_studio(settings, generator=tiny_generator)
     yield studio
     studio.close()

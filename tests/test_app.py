@@ -23,7 +23,7 @@ def client(studio: Studio) -> Iterator[Client]:
     page = build_ui(studio)
     page.queue(default_concurrency_limit=1)
     page.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                allowed_paths=[str(studio.files.frames_dir)])
+                allowed_paths=[str(studio.files.directory)])
     try:
         yield Client(page.local_url, verbose=False)
     finally:

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from previs.errors import StorageError
-from previs.storage import Database, FrameFiles
+from previs.storage import Database, FileStore, Frame
 from previs.storage.repositories import FrameRepository
 from previs.storage.tables import Base
 from previs.studio import FrameRequest, Studio
@@ -22,7 +22,7 @@ def test_migrations_create_the_schema_from_empty(tmp_path: Path) -> None:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         assert {"projects", "frames", "alembic_version"} <= set(inspect(connection).get_table_names())
         head = connection.execute(text("select version_num from alembic_version")).scalar_one()
-    assert head == "0001"
+    assert head == "0002"
     Database(database.url)  # opening again finds it migrated and changes nothing
     database.close()
 
@@ -35,7 +35,7 @@ def test_foreign_keys_are_enforced_on_sqlite(tmp_path: Path) -> None:
 
 
 def test_files_are_content_addressed_and_names_are_never_user_input(tmp_path: Path) -> None:
-    files = FrameFiles(tmp_path)
+    files = FileStore(tmp_path)
     digest = "ab" + "0" * 62
     placed = files.place(digest, b"png bytes")
     assert placed.relative_path == f"frames/ab/{digest}.png" and placed.created
@@ -50,14 +50,14 @@ def _everything_under(folder: Path) -> list[Path]:
 
 def test_a_failure_between_file_and_row_leaves_nothing(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail_after_file_written(self, **fields):
-        assert _everything_under(studio.files.frames_dir), "the file should have been placed by now"
+        assert _everything_under(studio.files.directory), "the file should have been placed by now"
         raise StorageError("disk full (injected)")
 
     monkeypatch.setattr(FrameRepository, "add", fail_after_file_written)
     with pytest.raises(StorageError, match="injected"):
         studio.generate(FrameRequest("quiet harbour at dawn", seed=1, count=2, width=64, height=64))
     monkeypatch.undo()
-    assert _everything_under(studio.files.frames_dir) == []
+    assert _everything_under(studio.files.directory) == []
     assert studio.list_frames() == []
 
 
@@ -65,12 +65,16 @@ def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.M
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
+    real_commit = Session.commit
+
     def broken_commit(self):
-        raise OperationalError("COMMIT", {}, Exception("database is locked (injected)"))
+        if any(isinstance(row, Frame) for row in self.identity_map.values()):
+            raise OperationalError("COMMIT", {}, Exception("database is locked (injected)"))
+        real_commit(self)
 
     monkeypatch.setattr(Session, "commit", broken_commit)
     with pytest.raises(StorageError, match="nothing was saved"):
         studio.generate(FrameRequest("quiet harbour at dawn", seed=1, width=64, height=64))
     monkeypatch.undo()
-    assert _everything_under(studio.files.frames_dir) == []
+    assert _everything_under(studio.files.directory) == []
     assert studio.list_frames() == []

@@ -9,15 +9,15 @@ import pytest
 from previs.errors import InvalidRequest, ModelUnavailable, NotFound
 from previs.generation.generator import Generator
 from previs.imaging import pixel_sha256, read_png_record, sha256_bytes
+from previs.permissions import Actor, Role
 from previs.settings import Settings
-from previs.storage import Database, FrameFiles
 from previs.studio import FrameRequest, Studio, open_studio
 
 REQUEST = FrameRequest("abandoned observatory, dusk", seed=7, width=64, height=64, project="Nightfall")
 
 
 def test_generated_frames_are_stored_with_their_record(studio: Studio) -> None:
-    frame = studio.generate(REQUEST, user="ana")[0]
+    frame = studio.generate(REQUEST, actor=Actor("ana", Role.ART_DIRECTOR))[0]
     data = Path(frame.path).read_bytes()
     assert sha256_bytes(data) == frame.file_sha256
     embedded = read_png_record(data)
@@ -39,10 +39,10 @@ def test_equal_requests_give_the_same_picture_in_distinct_files(studio: Studio) 
 
 def test_frames_survive_a_restart(settings: Settings, tiny_generator: Generator) -> None:
     settings.home.mkdir(parents=True)
-    before = Studio(settings, Database(settings.db_url), FrameFiles(settings.home), tiny_generator)
+    before = open_studio(settings, generator=tiny_generator)
     made = before.generate(REQUEST)
     before.close()
-    after = Studio(settings, Database(settings.db_url), FrameFiles(settings.home), tiny_generator)
+    after = open_studio(settings, generator=tiny_generator)
     assert [frame.id for frame in after.list_frames(project="Nightfall")] == [made[0].id]
     assert after.get_frame(made[0].id).sha256 == made[0].sha256
 

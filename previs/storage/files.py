@@ -25,20 +25,22 @@ class PlacedFile:
             self.absolute_path.unlink(missing_ok=True)
 
 
-class FrameFiles:
-    """Stores and finds frame files by sha256; names never come from user input."""
+class FileStore:
+    """Stores and finds files by sha256 in one folder (frames, evidence, inputs, ...); names never come from
+    user input."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, folder: str = "frames"):
         self.home = home
+        self.folder = folder
 
     @property
-    def frames_dir(self) -> Path:
-        return self.home / "frames"
+    def directory(self) -> Path:
+        return self.home / self.folder
 
     def relative_path(self, sha256: str, suffix: str = ".png") -> str:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise StorageError(f"not a sha256 digest: {sha256!r}")
-        return f"frames/{sha256[:2]}/{sha256}{suffix}"
+        return f"{self.folder}/{sha256[:2]}/{sha256}{suffix}"
 
     def absolute(self, relative_path: str) -> Path:
         return self.home / relative_path

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from previs.errors import NotFound
-from previs.storage.tables import Frame, Project
+from previs.storage.tables import ConsentEvent, ConsentGrant, Frame, FrameConsent, LedgerRow, Performer, Project
 
 
 class ProjectRepository:
@@ -53,10 +53,15 @@ class FrameRepository:
             raise NotFound(f"no frame with id {frame_id}: list frames with `previs frames`")
         return frame
 
-    def list(self, *, project: str | None = None, limit: int = 100) -> Sequence[Frame]:
+    def list(self, *, project: str | None = None, limit: int = 100, include_withdrawn: bool = False,
+             kind: str | None = None) -> Sequence[Frame]:
         query = select(Frame).order_by(Frame.id.desc()).limit(limit)
         if project is not None:
             query = query.join(Project).where(Project.name == project)
+        if not include_withdrawn:
+            query = query.where(Frame.status == "active")
+        if kind is not None:
+            query = query.where(Frame.kind == kind)
         return self._session.scalars(query).all()
 
     def by_file_sha256(self, file_sha256: str) -> Frame | None:
@@ -67,9 +72,97 @@ class FrameRepository:
         return self._session.scalars(select(Frame).where(Frame.sha256 == sha256).order_by(Frame.id)).all()
 
 
+class LedgerRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def last(self) -> LedgerRow | None:
+        return self._session.scalar(select(LedgerRow).order_by(LedgerRow.sequence.desc()).limit(1))
+
+    def add(self, **fields: Any) -> LedgerRow:
+        row = LedgerRow(**fields)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def all(self) -> Sequence[LedgerRow]:
+        return self._session.scalars(select(LedgerRow).order_by(LedgerRow.sequence, LedgerRow.id)).all()
+
+    def by_frame_sha256(self, digest: str) -> LedgerRow | None:
+        return self._session.scalar(select(LedgerRow).where(LedgerRow.frame_sha256 == digest).limit(1))
+
+    def by_pixel_sha256(self, digest: str) -> LedgerRow | None:
+        return self._session.scalar(
+            select(LedgerRow).where(LedgerRow.pixel_sha256 == digest).order_by(LedgerRow.sequence).limit(1)
+        )
+
+
+class ConsentRepository:
+    """Performers, grants, events and frame links; grants and events are only ever added."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def performers(self) -> Sequence[Performer]:
+        return self._session.scalars(select(Performer).order_by(Performer.name)).all()
+
+    def add_performer(self, **fields: Any) -> Performer:
+        performer = Performer(**fields)
+        self._session.add(performer)
+        self._session.flush()
+        return performer
+
+    def add_grant(self, **fields: Any) -> ConsentGrant:
+        grant = ConsentGrant(**fields)
+        self._session.add(grant)
+        self._session.flush()
+        return grant
+
+    def grant(self, grant_id: int) -> ConsentGrant:
+        grant = self._session.get(ConsentGrant, grant_id)
+        if grant is None:
+            raise NotFound(f"no consent grant with id {grant_id}: see `previs consent list`")
+        return grant
+
+    def grants(self, *, performer_id: int | None = None, project_id: int | None = None) -> Sequence[ConsentGrant]:
+        query = select(ConsentGrant).order_by(ConsentGrant.id)
+        if performer_id is not None:
+            query = query.where(ConsentGrant.performer_id == performer_id)
+        if project_id is not None:
+            query = query.where(ConsentGrant.project_id == project_id)
+        return self._session.scalars(query).all()
+
+    def add_event(self, **fields: Any) -> ConsentEvent:
+        event = ConsentEvent(**fields)
+        self._session.add(event)
+        self._session.flush()
+        return event
+
+    def events(self, *, grant_id: int | None = None) -> Sequence[ConsentEvent]:
+        query = select(ConsentEvent).order_by(ConsentEvent.id)
+        if grant_id is not None:
+            query = query.where(ConsentEvent.grant_id == grant_id)
+        return self._session.scalars(query).all()
+
+    def ended_grant_ids(self) -> set[int]:
+        """Grants with a revoked or expired event: they never become active again."""
+        query = select(ConsentEvent.grant_id).where(ConsentEvent.kind.in_(("revoked", "expired")))
+        return {grant_id for grant_id in self._session.scalars(query) if grant_id is not None}
+
+    def link_frame(self, frame_id: int, grant_id: int) -> None:
+        self._session.add(FrameConsent(frame_id=frame_id, grant_id=grant_id))
+
+    def frames_using(self, grant_id: int) -> Sequence[Frame]:
+        query = select(Frame).join(FrameConsent, FrameConsent.frame_id == Frame.id).where(
+            FrameConsent.grant_id == grant_id).order_by(Frame.id)
+        return self._session.scalars(query).all()
+
+
 class UnitOfWork:
     """Repositories sharing one transaction (see ``Database.unit_of_work``)."""
 
     def __init__(self, session: Session):
         self.projects = ProjectRepository(session)
         self.frames = FrameRepository(session)
+        self.ledger = LedgerRepository(session)
+        self.consent = ConsentRepository(session)
