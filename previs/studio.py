@@ -386,7 +386,8 @@ def _carried_details(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in ("prompt_template", "scene", "shot", "costume") if key in record}
 
 
-def open_studio(settings: Settings, *, generator: Generator | None = None) -> Studio:
+def open_studio(settings: Settings, *, generator: Generator | None = None,
+                clock: Callable[[], datetime] | None = None) -> Studio:
     """The composition root: builds storage, registry, signer and generator once; the model loads on first use."""
     home: Path = settings.home
     try:
@@ -398,7 +399,8 @@ def open_studio(settings: Settings, *, generator: Generator | None = None) -> St
     database = Database(settings.db_url)
     frames = FileStore(home, "frames")
     consent = ConsentRegistry(database, evidence=FileStore(home, "evidence"),
-                              withdrawn=FileStore(home, "withdrawn"), frames=frames, policy=settings.consent_policy)
+                              withdrawn=FileStore(home, "withdrawn"), frames=frames, policy=settings.consent_policy,
+                              clock=clock)
     identity = load_or_create_identity(home / "signing", cert_file=settings.signing_cert,
                                        key_file=settings.signing_key, studio=settings.studio_name)
     recorder = FrameRecorder(database, frames, FileStore(home, "inputs"), identity, home / HEAD_FILE)

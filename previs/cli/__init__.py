@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from previs import __version__
-from previs.cli import frames
+from previs.cli import frames, provenance
 from previs.cli.common import CliState
+from previs.cli.consent import consent_app
 from previs.errors import PrevisError
 from previs.settings import Settings
 
@@ -46,6 +47,11 @@ def _global_options(
 app.command()(frames.generate)
 app.command()(frames.frames)
 app.command()(frames.models)
+app.command()(provenance.verify)
+app.command()(provenance.reproduce)
+app.command()(provenance.export)
+app.add_typer(consent_app, name="consent")
+app.add_typer(provenance.ledger_app, name="ledger")
 
 
 def main(argv: list[str] | None = None) -> int:

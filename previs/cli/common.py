@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import typer
 
+from previs.errors import InvalidRequest
 from previs.settings import Settings
 from previs.studio import Studio, open_studio
 
@@ -42,3 +44,17 @@ def parse_size(size: str | None) -> tuple[int | None, int | None]:
     if not sep or not width.isdigit() or not height.isdigit():
         raise typer.BadParameter(f"{size!r} is not WIDTHxHEIGHT, e.g. 768x512", param_hint="--size")
     return int(width), int(height)
+
+
+JSON_OPTION = typer.Option("--json", help="Print machine-readable JSON instead of text.")
+MAX_USER_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_user_file(path: Path, option: str) -> bytes:
+    """Read a file the user named on the command line, with a clear error instead of a traceback."""
+    try:
+        if path.stat().st_size > MAX_USER_FILE_BYTES:
+            raise InvalidRequest(f"{option} {path} is over {MAX_USER_FILE_BYTES // 2**20} MiB")
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidRequest(f"cannot read {option} {path}: {error.strerror or error}") from error

@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from previs.cli.common import parse_size, print_json, state
+from previs.cli.common import JSON_OPTION, parse_size, print_json, state
 from previs.studio import DEFAULT_PROJECT, FrameRequest
-
-JSON_OPTION = typer.Option("--json", help="Print machine-readable JSON instead of text.")
 
 
 def generate(

@@ -176,7 +176,8 @@ def _manifest(record: dict[str, Any], title: str, ingredient_count: int) -> dict
         "title": title,
         "assertions": [
             {"label": "c2pa.actions", "data": {"actions": _actions(ingredient_count)}},
-            {"label": RECORD_LABEL, "data": record},
+            # As JSON text: c2pa's reader turns arrays of small integers (seeds, grant ids) into base64 bytes
+            {"label": RECORD_LABEL, "data": {"record_json": canonical_json(record)}},
             {"label": TRAINING_MINING_LABEL,
              "data": {"entries": {use: {"use": "notAllowed"} for use in TRAINING_MINING_USES}}},
         ],
@@ -240,7 +241,7 @@ def _report(store: Mapping[str, Any]) -> CredentialsReport:
         state=state,
         signer_common_name=signature.get("common_name"),
         signer_issuer=signature.get("issuer"),
-        record=next((a["data"] for a in assertions if a["label"] == RECORD_LABEL), None),
+        record=_record(assertions),
         actions=tuple(
             Action(name=action["action"], digital_source_type=action.get("digitalSourceType"))
             for assertion in assertions if assertion["label"].startswith("c2pa.actions")
@@ -293,6 +294,17 @@ def _reading_context(trust_anchors_pem: bytes | None) -> c2pa.Context:
         return c2pa.Context.from_dict(config)
     except c2pa.C2paError as error:
         raise ProvenanceError(f"the trust anchors are not usable PEM certificates: {error}") from error
+
+
+def _record(assertions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    data = next((a["data"] for a in assertions if a["label"] == RECORD_LABEL), None)
+    if not isinstance(data, dict) or not isinstance(data.get("record_json"), str):
+        return None
+    try:
+        record = json.loads(data["record_json"])
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _plain_json(record: Mapping[str, Any]) -> dict[str, Any]:
