@@ -176,7 +176,7 @@ def test_descriptions_need_specific_words() -> None:
 
 def test_only_producers_and_admins_manage_consent(registered: Studio) -> None:
     designer = Actor("cole", Role.COSTUME_DESIGNER)
-    with pytest.raises(PermissionDenied, match="cole .*manage consent"):
+    with pytest.raises(PermissionDenied, match=r"cole .*manage consent"):
         registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
                                  valid_until=NEXT_MONTH, actor=designer)
     with pytest.raises(PermissionDenied):
