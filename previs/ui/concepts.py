@@ -1,4 +1,4 @@
-"""The concept-frame page: prompt in, stored frames out, with the model's status always in view."""
+"""The Set concepts tab: a scene description in, stored frames out; pick a frame to vary it with new seeds."""
 
 from __future__ import annotations
 
@@ -6,22 +6,23 @@ from typing import Any
 
 import gradio as gr
 
-from previs.errors import PrevisError
-from previs.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest, Studio
+from previs.errors import InvalidRequest
+from previs.permissions import Actor
+from previs.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
+from previs.ui.context import PROGRESS, UiContext
 
 SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")
+MAX_FRAMES = 4
+GENERATION = "generator"  # the queue's concurrency group for events that run the model: one at a time
 
-
-def _status_markdown(studio: Studio) -> str:
-    status = studio.model_status()
-    line = f"**Model:** `{status.name}` ({status.source})"
-    if status.warning:
-        line += f"\n\n> ⚠️ {status.warning}"
-    return line
+# What an event returns: the gallery items, the details panel and the ids of the frames shown (in gallery order).
+Shown = tuple[list[tuple[str, str]], list[dict[str, Any]], list[int]]
 
 
 def _caption(frame: FrameInfo) -> str:
-    return f"frame {frame.id} · seed {frame.seed}"
+    parent = frame.record.get("parent_frame_id")
+    lineage = f" · variation of {parent}" if parent else ""
+    return f"frame {frame.id} · seed {frame.seed}{lineage}"
 
 
 def _details(frame: FrameInfo) -> dict[str, Any]:
@@ -31,45 +32,73 @@ def _details(frame: FrameInfo) -> dict[str, Any]:
         "frame": frame.id, "project": frame.project, "seed": frame.seed, "model": frame.model,
         "sha256": frame.sha256, "prompt": generation["prompt"], "steps": generation["steps"],
         "guidance": generation["guidance"], "size": f"{frame.width}x{frame.height}",
-        "created_by": frame.created_by, "created_at": frame.created_at,
+        "parent_frame": frame.record.get("parent_frame_id"), "created_by": frame.created_by,
+        "created_at": frame.created_at,
     }
 
 
-def build_ui(studio: Studio) -> gr.Blocks:
-    """Build the page over ``studio``; every event calls the facade and nothing else."""
+def _shown(frames: list[FrameInfo]) -> Shown:
+    return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
 
-    def generate(prompt: str, negative: str, seed: float | None, steps: float | None, size: str, count: float,
-                 project: str) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+
+def _optional_int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def build(ui: UiContext) -> None:
+    """Lay out the tab and wire its events to the facade (Studio.generate, Studio.vary)."""
+    studio = ui.studio
+
+    def generate(actor: Actor, prompt: str, negative: str, project: str, seed: float | None, steps: float | None,
+                 size: str, count: float, progress: gr.Progress = PROGRESS) -> Shown:
+        """Generate set-concept frames from a scene description and store them."""
         width, height = (int(side) for side in size.split("x"))
-        try:
-            frames = studio.generate(FrameRequest(
-                prompt=prompt, negative_prompt=negative, seed=None if seed is None else int(seed),
-                steps=None if steps is None else int(steps), width=width, height=height, count=int(count),
-                project=project or DEFAULT_PROJECT,
-            ))
-        except PrevisError as error:
-            raise gr.Error(str(error)) from error
-        return [(frame.path, _caption(frame)) for frame in frames], [_details(frame) for frame in frames]
+        progress(0, desc=f"Generating {int(count)} frame(s) with {studio.model_status().name}…")
+        return _shown(studio.generate(FrameRequest(
+            prompt=prompt, negative_prompt=negative, seed=_optional_int(seed), steps=_optional_int(steps),
+            width=width, height=height, count=int(count), project=project or DEFAULT_PROJECT, kind="set",
+        ), actor=actor))
 
-    with gr.Blocks(title="previs") as page:
-        gr.Markdown("# previs — set concepts")
-        gr.Markdown(_status_markdown(studio), elem_id="model-status")
-        with gr.Row():
-            with gr.Column(scale=2):
-                prompt = gr.Textbox(label="Scene description", lines=3,
-                                    placeholder="abandoned observatory at dusk, dust in the light shafts")
-                negative = gr.Textbox(label="Avoid", placeholder="text, watermark")
-                project = gr.Textbox(label="Project", value=DEFAULT_PROJECT)
+    def vary(actor: Actor, frame_id: float | None, strength: float, count: float,
+             progress: gr.Progress = PROGRESS) -> Shown:
+        """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
+        if frame_id is None:
+            raise InvalidRequest("no frame chosen to vary: click a frame in the gallery, or type its number")
+        progress(0, desc=f"Varying frame {int(frame_id)} ({int(count)} variation(s))…")
+        return _shown(studio.vary(int(frame_id), count=int(count), strength=strength, actor=actor))
+
+    def choose(shown_ids: list[int], selected: gr.SelectData) -> int:
+        """The frame clicked in the gallery becomes the one to vary."""
+        return shown_ids[selected.index]
+
+    with gr.Row():
+        with gr.Column(scale=2):
+            prompt = gr.Textbox(label="Scene description", lines=3, elem_id="concept-prompt",
+                                placeholder="abandoned observatory at dusk, dust in the light shafts")
+            negative = gr.Textbox(label="Avoid", placeholder="text, watermark")
+            project = gr.Textbox(label="Project", value=DEFAULT_PROJECT)
+            with gr.Row():
+                seed = gr.Number(label="Seed (blank = random)", precision=0, value=None)
+                steps = gr.Number(label="Steps (blank = model default)", precision=0, value=None)
+            with gr.Row():
+                size = gr.Dropdown(SIZES, value="512x512", label="Size")
+                count = gr.Slider(1, MAX_FRAMES, value=2, step=1, label="Frames")
+            generate_button = gr.Button("Generate", variant="primary", elem_id="concept-generate")
+            with gr.Group():
+                gr.Markdown("**Vary this frame** — click a frame in the gallery, then make variations of it "
+                            "with new seeds (Frames sets how many).")
                 with gr.Row():
-                    seed = gr.Number(label="Seed (blank = random)", precision=0, value=None)
-                    steps = gr.Number(label="Steps (blank = model default)", precision=0, value=None)
-                with gr.Row():
-                    size = gr.Dropdown(SIZES, value="512x512", label="Size")
-                    count = gr.Slider(1, 4, value=2, step=1, label="Frames")
-                button = gr.Button("Generate", variant="primary")
-            with gr.Column(scale=3):
-                gallery = gr.Gallery(label="Frames", columns=2, height="auto")
-                details = gr.JSON(label="How each frame was made")
-        button.click(generate, [prompt, negative, seed, steps, size, count, project], [gallery, details],
-                     api_name="generate")
-    return page
+                    frame = gr.Number(label="Frame to vary", precision=0, value=None, elem_id="concept-vary-frame")
+                    strength = gr.Slider(0.1, 0.95, value=0.6, step=0.05, label="Change (0 = same, 1 = new)")
+                vary_button = gr.Button("Vary this frame", elem_id="concept-vary")
+        with gr.Column(scale=3):
+            gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery")
+            details = gr.JSON(label="How each frame was made")
+    shown_ids = gr.State([])
+
+    shown = [gallery, details, shown_ids]
+    generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count], shown,
+                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=1)
+    vary_button.click(ui.handler(vary), [frame, strength, count], shown,
+                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=1)
+    gallery.select(choose, [shown_ids], [frame], api_visibility="private", queue=False)
