@@ -19,3 +19,14 @@ if [ "$(cat .venv/.previs-installed 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
   echo "$wanted" > .venv/.previs-installed
 fi
+# The browser tests drive Debian's Chromium through Playwright (never Playwright's own browser download).
+if [ "$purpose" = test ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing chromium for the browser tests (apt-get)..." >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+      || echo "could not install chromium with apt-get: the browser tests will be skipped" >&2
+  else
+    echo "chromium is missing and cannot be installed here (needs root and apt-get):" \
+         "the browser tests will be skipped; install Debian's chromium package to run them" >&2
+  fi
+fi

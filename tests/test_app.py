@@ -92,11 +92,16 @@ def pat(app_url: str) -> Client:
     return Client(app_url, auth=("pat", PASSWORD), verbose=False)
 
 
-def generate(client: Client, project_name: str, count: int = 2, seed: int | None = 11, prompt: str = "foggy pier"):
-    return client.predict(prompt, "", project_name, seed, 2, "256x256", count, api_name="/generate_set")
+def generate(client: Client, project_name: str, count: int = 2, seed: str = "11", prompt: str = "foggy pier"):
+    return client.predict(prompt, "", project_name, seed, "2", "256x256", count, api_name="/generate_set")
 
 
 # -- set concepts ---------------------------------------------------------------------------------------
+
+
+def test_a_blank_seed_draws_one(alice: Client) -> None:
+    _, details = generate(alice, project(), count=1, seed="")
+    assert isinstance(details[0]["seed"], int)
 
 
 def test_generate_stores_frames_made_by_the_logged_in_user(alice: Client, ui_studio: Studio) -> None:
@@ -113,7 +118,7 @@ def test_generate_stores_frames_made_by_the_logged_in_user(alice: Client, ui_stu
 def test_vary_makes_new_seeds_over_the_chosen_frame(alice: Client, ui_studio: Studio) -> None:
     _, details = generate(alice, project(), count=1)
     parent = details[0]["frame"]
-    gallery, variations = alice.predict(parent, 0.5, 3, api_name="/vary_frame")
+    gallery, variations = alice.predict(str(parent), 0.5, 3, api_name="/vary_frame")
     assert len(gallery) == 3 and {v["parent_frame"] for v in variations} == {parent}
     assert len({v["seed"] for v in variations}) == 3 and all("variation of" in g["caption"] for g in gallery)
     assert ui_studio.get_frame(variations[0]["frame"]).record["parent_frame_id"] == parent
@@ -121,7 +126,7 @@ def test_vary_makes_new_seeds_over_the_chosen_frame(alice: Client, ui_studio: St
 
 def test_vary_without_a_chosen_frame_says_what_to_do(alice: Client) -> None:
     with pytest.raises(AppError, match="no frame chosen to vary: click a frame in the gallery"):
-        alice.predict(None, 0.5, 1, api_name="/vary_frame")
+        alice.predict("", 0.5, 1, api_name="/vary_frame")
 
 
 def test_status_names_the_user_and_says_frames_are_placeholders(alice: Client, pat: Client) -> None:
@@ -147,6 +152,8 @@ def test_previs_errors_are_messages_not_tracebacks(alice: Client, ui_studio: Stu
     # Gradio shows messages as HTML, and this one quotes what the user typed: it arrives escaped
     with pytest.raises(AppError, match="project name '&lt;b&gt;x&lt;/b&gt;' is not allowed"):
         generate(alice, "<b>x</b>")
+    with pytest.raises(AppError, match="seed 'seven' is not a whole number: type one"):
+        generate(alice, name, seed="seven")
     assert all(f.project != name for f in ui_studio.list_frames())
 
 

@@ -41,35 +41,45 @@ def _shown(frames: list[FrameInfo]) -> Shown:
     return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
 
 
-def _optional_int(value: float | None) -> int | None:
-    return None if value is None else int(value)
+def _whole_number(text: str | float | None, what: str, fix: str) -> int | None:
+    """A number typed in a text box (the browser sends an empty gr.Number as 0, and 0 is a valid seed)."""
+    text = "" if text is None else str(text).strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidRequest(f"{what} {text!r} is not a whole number: {fix}") from None
 
 
 def build(ui: UiContext) -> None:
     """Lay out the tab and wire its events to the facade (Studio.generate, Studio.vary)."""
     studio = ui.studio
 
-    def generate(actor: Actor, prompt: str, negative: str, project: str, seed: float | None, steps: float | None,
-                 size: str, count: float, progress: gr.Progress = PROGRESS) -> Shown:
+    def generate(actor: Actor, prompt: str, negative: str, project: str, seed: str, steps: str, size: str,
+                 count: float, progress: gr.Progress = PROGRESS) -> Shown:
         """Generate set-concept frames from a scene description and store them."""
         width, height = (int(side) for side in size.split("x"))
         progress(0, desc=f"Generating {int(count)} frame(s) with {studio.model_status().name}…")
-        return _shown(studio.generate(FrameRequest(
-            prompt=prompt, negative_prompt=negative, seed=_optional_int(seed), steps=_optional_int(steps),
-            width=width, height=height, count=int(count), project=project or DEFAULT_PROJECT, kind="set",
-        ), actor=actor))
+        request = FrameRequest(
+            prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
+            seed=_whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
+            steps=_whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
+            project=project or DEFAULT_PROJECT, kind="set",
+        )
+        return _shown(studio.generate(request, actor=actor))
 
-    def vary(actor: Actor, frame_id: float | None, strength: float, count: float,
-             progress: gr.Progress = PROGRESS) -> Shown:
+    def vary(actor: Actor, frame: str, strength: float, count: float, progress: gr.Progress = PROGRESS) -> Shown:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
+        frame_id = _whole_number(frame, "frame", "click a frame in the gallery, or type its number")
         if frame_id is None:
             raise InvalidRequest("no frame chosen to vary: click a frame in the gallery, or type its number")
-        progress(0, desc=f"Varying frame {int(frame_id)} ({int(count)} variation(s))…")
-        return _shown(studio.vary(int(frame_id), count=int(count), strength=strength, actor=actor))
+        progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
+        return _shown(studio.vary(frame_id, count=int(count), strength=strength, actor=actor))
 
-    def choose(shown_ids: list[int], selected: gr.SelectData) -> int:
+    def choose(shown_ids: list[int], selected: gr.SelectData) -> str:
         """The frame clicked in the gallery becomes the one to vary."""
-        return shown_ids[selected.index]
+        return str(shown_ids[selected.index])
 
     with gr.Row():
         with gr.Column(scale=2):
@@ -78,8 +88,8 @@ def build(ui: UiContext) -> None:
             negative = gr.Textbox(label="Avoid", placeholder="text, watermark")
             project = gr.Textbox(label="Project", value=DEFAULT_PROJECT)
             with gr.Row():
-                seed = gr.Number(label="Seed (blank = random)", precision=0, value=None)
-                steps = gr.Number(label="Steps (blank = model default)", precision=0, value=None)
+                seed = gr.Textbox(label="Seed", placeholder="random", elem_id="concept-seed")
+                steps = gr.Textbox(label="Steps", placeholder="model default")
             with gr.Row():
                 size = gr.Dropdown(SIZES, value="512x512", label="Size")
                 count = gr.Slider(1, MAX_FRAMES, value=2, step=1, label="Frames")
@@ -88,7 +98,7 @@ def build(ui: UiContext) -> None:
                 gr.Markdown("**Vary this frame** — click a frame in the gallery, then make variations of it "
                             "with new seeds (Frames sets how many).")
                 with gr.Row():
-                    frame = gr.Number(label="Frame to vary", precision=0, value=None, elem_id="concept-vary-frame")
+                    frame = gr.Textbox(label="Frame to vary", placeholder="click a frame", elem_id="concept-vary-frame")
                     strength = gr.Slider(0.1, 0.95, value=0.6, step=0.05, label="Change (0 = same, 1 = new)")
                 vary_button = gr.Button("Vary this frame", elem_id="concept-vary")
         with gr.Column(scale=3):
