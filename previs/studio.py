@@ -28,6 +28,7 @@ from previs.provenance.identity import load_or_create_identity
 from previs.provenance.ledger import ChainReport, verify_chain
 from previs.provenance.verify import LedgerMatch, Verification, verify_image
 from previs.recording import HEAD_FILE, FrameContext, FrameRecorder, InputImage, ledger_entry
+from previs.review import ReviewDesk, current_statuses
 from previs.settings import Settings
 from previs.storage import Database, FileStore, Frame
 
@@ -73,6 +74,7 @@ class FrameInfo:
     created_at: str
     status: str
     record: dict[str, Any] = field(repr=False)
+    review: str = "pending"  # the newest review decision: pending | approved | changes_requested | rejected
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,6 +150,7 @@ class Studio:
     def __init__(self, settings: Settings, database: Database, files: FileStore, generator: Generator,
                  consent: ConsentRegistry, recorder: FrameRecorder):
         self.settings = settings
+        self.reviews = ReviewDesk(database, consent.expire_due)
         self.database = database
         self.files = files
         self.generator = generator
@@ -271,7 +274,8 @@ class Studio:
             if project is not None:
                 work.projects.get(project)
             rows = work.frames.list(project=project, limit=limit, kind=kind)
-            return [self._info(row, row.project.name) for row in rows]
+            reviews = current_statuses(work, [row.id for row in rows])
+            return [self._info(row, row.project.name, reviews[row.id]) for row in rows]
 
     def get_frame(self, frame_id: int, *, actor: Actor | None = None) -> FrameInfo:
         (actor or self.local_actor).require(Action.VIEW)
@@ -280,9 +284,9 @@ class Studio:
             row = work.frames.get(frame_id)
             if row.status != "active":
                 raise NotFound(f"frame {frame_id} is withdrawn: the consent it relied on was revoked or expired")
-            return self._info(row, row.project.name)
+            return self._info(row, row.project.name, current_statuses(work, [row.id])[row.id])
 
-    def _info(self, row: Frame, project: str) -> FrameInfo:
+    def _info(self, row: Frame, project: str, review: str = "pending") -> FrameInfo:
         created_at = row.created_at
         if created_at.tzinfo is None:  # SQLite drops the zone; stored values are UTC
             created_at = created_at.replace(tzinfo=UTC)
@@ -291,7 +295,7 @@ class Studio:
             sha256=row.sha256, file_sha256=row.file_sha256, seed=row.seed, model=row.model, width=row.width,
             height=row.height,
             created_by=row.created_by, created_at=created_at.isoformat(timespec="seconds"), status=row.status,
-            record=row.record,
+            record=row.record, review=review,
         )
 
     # -- provenance ------------------------------------------------------------------------------------

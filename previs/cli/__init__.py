@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from previs import __version__
-from previs.cli import frames, provenance
+from previs.cli import frames, provenance, review
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.errors import PrevisError
@@ -50,6 +50,7 @@ app.command()(frames.models)
 app.command()(provenance.verify)
 app.command()(provenance.reproduce)
 app.command()(provenance.export)
+app.command()(review.review)
 app.add_typer(consent_app, name="consent")
 app.add_typer(provenance.ledger_app, name="ledger")
 

@@ -9,7 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from previs.errors import NotFound
-from previs.storage.tables import ConsentEvent, ConsentGrant, Frame, FrameConsent, LedgerRow, Performer, Project
+from previs.storage.tables import (
+    ConsentEvent,
+    ConsentGrant,
+    Frame,
+    FrameConsent,
+    LedgerRow,
+    Performer,
+    Project,
+    Review,
+    Scene,
+    Shot,
+    utc_now,
+)
 
 
 class ProjectRepository:
@@ -158,6 +170,86 @@ class ConsentRepository:
         return self._session.scalars(query).all()
 
 
+class SceneRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def upsert(self, project: Project, number: str, position: int, **fields: Any) -> tuple[Scene, bool]:
+        """Update the scene with this number, or add it; True when it is new."""
+        scene = self.find(project, number)
+        created = scene is None
+        if scene is None:
+            scene = Scene(project_id=project.id, number=number, position=position, **fields)
+            self._session.add(scene)
+        else:
+            scene.position = position
+            for name, value in fields.items():
+                setattr(scene, name, value)
+            scene.updated_at = utc_now()
+        self._session.flush()
+        return scene, created
+
+    def replace_shots(self, scene: Scene, shots: Sequence[dict[str, Any]]) -> None:
+        """Shots are updated in place by position (frames keep pointing at them); surplus ones are removed and
+        their frames keep the scene but lose the shot."""
+        existing = {shot.position: shot for shot in scene.shots}
+        for position, fields in enumerate(shots, start=1):
+            shot = existing.pop(position, None)
+            if shot is None:
+                scene.shots.append(Shot(position=position, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(shot, name, value)
+        for shot in existing.values():
+            for frame in self._session.scalars(select(Frame).where(Frame.shot_id == shot.id)):
+                frame.shot_id = None
+            scene.shots.remove(shot)
+        self._session.flush()
+
+    def find(self, project: Project, number: str) -> Scene | None:
+        return self._session.scalar(select(Scene).where(Scene.project_id == project.id, Scene.number == number))
+
+    def get(self, project: Project, number: str) -> Scene:
+        scene = self.find(project, number)
+        if scene is None:
+            known = ", ".join(row.number for row in self.list(project)) or "none yet: import a script first"
+            raise NotFound(f"project {project.name!r} has no scene {number!r} (scenes: {known})")
+        return scene
+
+    def list(self, project: Project) -> Sequence[Scene]:
+        return self._session.scalars(select(Scene).where(Scene.project_id == project.id)
+                                     .order_by(Scene.position)).all()
+
+    def shot(self, shot_id: int) -> Shot:
+        shot = self._session.get(Shot, shot_id)
+        if shot is None:
+            raise NotFound(f"no shot with id {shot_id}")
+        return shot
+
+    def frames_of_shot(self, shot_id: int) -> Sequence[Frame]:
+        return self._session.scalars(select(Frame).where(Frame.shot_id == shot_id, Frame.status == "active")
+                                     .order_by(Frame.id)).all()
+
+
+class ReviewRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, **fields: Any) -> Review:
+        review = Review(**fields)
+        self._session.add(review)
+        self._session.flush()
+        return review
+
+    def history(self, frame_id: int) -> Sequence[Review]:
+        return self._session.scalars(select(Review).where(Review.frame_id == frame_id).order_by(Review.id)).all()
+
+    def latest(self, frame_ids: Sequence[int]) -> dict[int, Review]:
+        """The newest review of each frame that has one."""
+        rows = self._session.scalars(select(Review).where(Review.frame_id.in_(frame_ids)).order_by(Review.id))
+        return {row.frame_id: row for row in rows}
+
+
 class UnitOfWork:
     """Repositories sharing one transaction (see ``Database.unit_of_work``)."""
 
@@ -166,3 +258,5 @@ class UnitOfWork:
         self.frames = FrameRepository(session)
         self.ledger = LedgerRepository(session)
         self.consent = ConsentRepository(session)
+        self.scenes = SceneRepository(session)
+        self.reviews = ReviewRepository(session)
