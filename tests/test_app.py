@@ -251,6 +251,12 @@ def test_without_users_one_local_admin_works_without_login(local_client: Client,
     assert [f.created_by for f in ui_studio.list_frames(project=name)] == ["localuser"]
 
 
+def test_without_users_the_log_says_login_is_off(ui_studio: Studio, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="previs.ui"):
+        serve(ui_studio, users=None, port=free_port(), block=False, quiet=True).close()
+    assert any("No login" in r.getMessage() and "localuser (admin)" in r.getMessage() for r in caplog.records)
+
+
 def test_without_users_the_page_is_never_served_beyond_this_machine(ui_studio: Studio) -> None:
     with pytest.raises(InvalidRequest, match=r"refusing to serve on 0\.0\.0\.0 without login"):
         serve(ui_studio, users=None, host="0.0.0.0", port=free_port(), block=False, quiet=True)

@@ -13,6 +13,9 @@ from previs.ui.tabs import TABS, TabSpec
 from previs.users import ADD_USER_HINT, USERS_FILE, UserDirectory
 
 CHEAP_EVENTS_AT_ONCE = 4  # events that do not run the model; those share one slot (see concepts.GENERATION)
+# Gradio serves frames from copies in its cache: sweep hourly, dropping copies older than an hour, so a frame
+# withdrawn when its consent is revoked does not stay reachable there for long.
+CACHE_SWEEP = (3600, 3600)
 
 
 def model_line(studio: Studio) -> str:
@@ -44,7 +47,7 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, tabs: Sequen
         """Who you are acting as, and what is generating frames (says when they are placeholders)."""
         return f"{who_line(ui, actor)}\n\n{model_line(studio)}"
 
-    with gr.Blocks(title="previs studio") as page:
+    with gr.Blocks(title="previs studio", delete_cache=CACHE_SWEEP) as page:
         with gr.Row(equal_height=True):
             gr.Markdown("# previs studio")
             if ui.login_required:
