@@ -35,7 +35,7 @@ from previs.permissions import Actor, Role, parse_role
 log = logging.getLogger(__name__)
 
 USERS_FILE = "users.toml"
-ADD_USER_HINT = "add one with previs.users.add_user(path, name, password, role)"
+ADD_USER_HINT = "add one with `previs users add NAME --role ROLE`"
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # scrypt cost: 32 MiB and ~0.1 s per check here; stored with each hash, so raising it later keeps old hashes valid.

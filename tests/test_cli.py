@@ -76,3 +76,20 @@ def test_every_command_and_option_has_help_text() -> None:
         for parameter in sub.params:
             if parameter.name != "context":
                 assert getattr(parameter, "help", None), f"{name} --{parameter.name} has no help"
+
+
+def test_users_are_added_listed_and_removed(settings, capsys, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\n"))
+    code, out, err = in_process(settings, capsys, monkeypatch, "users", "add", "priya", "--role", "producer",
+                                "--password-stdin")
+    assert code == 0, err
+    code, out, _ = in_process(settings, capsys, monkeypatch, "users", "list", "--json")
+    assert json.loads(out) == [{"name": "priya", "role": "producer"}]
+    assert "s3cret" not in (settings.home / "users.toml").read_text()
+    code, _, err = in_process(settings, capsys, monkeypatch, "users", "add", "bob", "--role", "boss",
+                              "--password-stdin")
+    assert code == 1 and "unknown role" in err
+    code, _, _ = in_process(settings, capsys, monkeypatch, "users", "remove", "priya")
+    assert code == 0

@@ -12,6 +12,7 @@ from previs import __version__
 from previs.cli import frames, provenance, review
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
+from previs.cli.users import users_app
 from previs.errors import PrevisError
 from previs.settings import Settings
 
@@ -53,6 +54,7 @@ app.command()(provenance.export)
 app.command()(review.review)
 app.add_typer(consent_app, name="consent")
 app.add_typer(provenance.ledger_app, name="ledger")
+app.add_typer(users_app, name="users")
 
 
 def main(argv: list[str] | None = None) -> int:
