@@ -103,7 +103,7 @@ def parse_description(text: str, *, number: str = "1") -> Scene:
     leading article ("A rain-soaked rooftop in Neo Tokyo at night, two detectives argue" → "rain-soaked
     rooftop in Neo Tokyo"), and the heading is composed from what was inferred.
     """
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [line.strip() for line in text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not body:
         raise ScriptImportError(
@@ -120,15 +120,7 @@ def parse_description(text: str, *, number: str = "1") -> Scene:
         heading = build_heading(setting, location, time_of_day)
         action = body
     return Scene(
-        number=number,
-        heading=heading,
-        interior_exterior=setting,
-        location=location,
-        time_of_day=time_of_day,
-        action=action,
-        characters=(),
-        dialogue=(),
-        notes=(),
+        number=number, heading=heading, int_ext=setting, location=location, time_of_day=time_of_day, action=action
     )
 
 

@@ -11,14 +11,16 @@ scene it sits in and mend the paragraph before screenplain sees it:
 * ``FADE IN:``, ``FADE OUT.``, ``FADE TO BLACK.`` and similar do not end in ``TO:`` and would be action:
   they are forced with ``>`` into transitions, as are uppercase ``... TO:`` lines inside a paragraph;
 * ``. text`` (a period then a non-alphanumeric) is not a forced heading in Fountain: forced into action;
-* ``= synopsis`` lines not right after a heading and ``# section`` lines mixed into a paragraph would
-  become action: outline lines are removed before classification;
+* ``= synopsis`` lines not right after a heading, ``# section`` lines mixed into a paragraph and ``~lyric``
+  lines would become action: they are removed before classification;
 * a boneyard or note alone on its lines is removed with those lines, so the paragraph around it stays
-  whole (screenplain leaves an empty line that splits dialogue from its cue).
+  whole (screenplain leaves an empty line that splits dialogue from its cue); a note that runs over
+  blank lines is joined onto one line first, so it cannot split into stray action.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -42,14 +44,16 @@ def _span_re(opener: str, closer: str) -> re.Pattern[str]:
 
 _BONEYARD_RE = _span_re("/*", "*/")
 _NOTE_RE = _span_re("[[", "]]")
-_OUTLINE_RE = re.compile(r"^\s*(?:=(?!==)|#)")  # synopsis or section; "===" is a page break
+_MULTILINE_NOTE_RE = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_SKIPPED_LINE_RE = re.compile(r"^\s*(?:=(?!==)|#|~)")  # synopsis, section or lyric; "===" is a page break
 _TRANSITION_RE = re.compile(r"^\s*(?:[^a-z]+ TO:|>.*[^<\s])\s*$")
 _BARE_TRANSITION_RE = re.compile(
     r"^(?:FADE (?:IN|OUT|TO BLACK|TO WHITE)|CUT TO BLACK|SMASH TO BLACK|IRIS (?:IN|OUT)|BACK TO SCENE"
     r"|INTERCUT WITH|END CREDITS|THE END)[.:]?$"
 )
 _FAKE_FORCED_RE = re.compile(r"^\.(?![\w.])")
-_EXTENSION_RE = re.compile(r"\([^)]*\)|\^")
+_EXTENSION_RE = re.compile(r"\(([^)]*)\)|\^")
+_CONTINUED = frozenset({"CONTD", "CONT", "CONTINUED", "CONTINUING"})
 
 
 def parse_fountain(text: str) -> Screenplay:
@@ -64,7 +68,8 @@ def parse_fountain(text: str) -> Screenplay:
             "The screenplay is empty. Paste or upload the script as Fountain text "
             "(scene headings like 'INT. KITCHEN - NIGHT', then action and dialogue)."
         )
-    lines = _BONEYARD_RE.sub("", text).split("\n")
+    text = _BONEYARD_RE.sub("", text)
+    lines = _MULTILINE_NOTE_RE.sub(lambda note: note.group().replace("\n", " "), text).split("\n")
     title_lines = list(itertools.takewhile(bool, lines))
     title_page = fountain.parse_title_page(title_lines)
     body = lines[len(title_lines) :] if title_page else lines
@@ -107,7 +112,7 @@ def _is_blank(line: str) -> bool:
 def _mend(chunk: str) -> Iterator[list[str]]:
     """Yield the paragraph(s) screenplain should see for one blank-line-separated chunk of source."""
     groups: list[list[str]] = [[]]
-    lines = [line for line in chunk.strip("\n").split("\n") if not _OUTLINE_RE.match(line)]
+    lines = [line for line in chunk.strip("\n").split("\n") if not _SKIPPED_LINE_RE.match(line)]
     for index, line in enumerate(lines):
         if _stands_alone(line, first=index == 0):
             groups += [[line], []]
@@ -173,7 +178,7 @@ def _build_scenes(paragraphs: Iterable[object], notes: dict[int, list[str]]) -> 
 
 
 def _finish(drafts: list[_Draft], notes: dict[int, list[str]]) -> tuple[Scene, ...]:
-    """Number the scenes, split their headings and freeze them."""
+    """Number the scenes (refusing a number used twice), split their headings and freeze them."""
     scenes: list[Scene] = []
     last_number = 0
     previous_time = ""
@@ -181,40 +186,63 @@ def _finish(drafts: list[_Draft], notes: dict[int, list[str]]) -> tuple[Scene, .
         number = draft.number or str(last_number + 1)
         digits = re.search(r"\d+", number)
         last_number = int(digits.group()) if digits else last_number
-        setting, location, time_of_day = split_heading(draft.heading, previous_time)
+        int_ext, location, time_of_day = split_heading(draft.heading, previous_time)
         previous_time = time_of_day
-        characters = dict.fromkeys(line.character for line in draft.dialogue)
         scenes.append(
             Scene(
                 number=number,
                 heading=draft.heading,
-                interior_exterior=setting,
+                int_ext=int_ext,
                 location=location,
                 time_of_day=time_of_day,
                 action="\n\n".join(draft.action),
-                characters=tuple(characters),
-                dialogue=tuple(draft.dialogue),
+                characters=tuple(dict.fromkeys(line.character for line in draft.dialogue)),
                 notes=tuple(notes.get(index, ())),
+                dialogue=tuple(draft.dialogue),
             )
         )
+    _refuse_duplicate_numbers(scenes)
     return tuple(scenes)
+
+
+def _refuse_duplicate_numbers(scenes: list[Scene]) -> None:
+    """Storage updates scenes by number on re-import, so two scenes with one number cannot both be kept."""
+    first: dict[str, int] = {}
+    for position, scene in enumerate(scenes, start=1):
+        if scene.number not in first:
+            first[scene.number] = position
+            continue
+        earlier = scenes[first[scene.number] - 1]
+        raise ScriptImportError(
+            f"Scene number {scene.number!r} is used twice: by scene {first[scene.number]} of the script "
+            f"({earlier.heading!r}) and by scene {position} ({scene.heading!r}). Scenes without a number "
+            f"count on from the one before, so give each a unique number at the end of its heading, "
+            f"e.g. '{scene.heading} #{scene.number}A#'."
+        )
 
 
 def _dialogue_lines(dialog: Dialog, action_before: int) -> list[DialogueLine]:
     """One DialogueLine per run of speech; a parenthetical belongs to the speech after it."""
-    character = " ".join(_EXTENSION_RE.sub(" ", _plain(dialog.character)).split())
+    cue = _plain(dialog.character)
+    character = " ".join(_EXTENSION_RE.sub(" ", cue).split())
+    extension = " ".join(
+        found.strip()
+        for found in _EXTENSION_RE.findall(cue)
+        if found.strip() and re.sub(r"[^A-Z]", "", found.upper()) not in _CONTINUED
+    )
+    line = functools.partial(DialogueLine, character, extension=extension, action_before=action_before)
     lines: list[DialogueLine] = []
     parenthetical: list[str] = []
     speech: list[str] = []
     for is_parenthetical, rich in dialog.blocks:
         text = _plain(rich)
         if is_parenthetical and speech:
-            lines.append(DialogueLine(character, " ".join(speech), _unwrap(parenthetical), action_before))
+            lines.append(line(" ".join(speech), _unwrap(parenthetical)))
             parenthetical, speech = [], []
         if text:
             (parenthetical if is_parenthetical else speech).append(text)
     if speech or parenthetical:
-        lines.append(DialogueLine(character, " ".join(speech), _unwrap(parenthetical), action_before))
+        lines.append(line(" ".join(speech), _unwrap(parenthetical)))
     return lines
 
 
