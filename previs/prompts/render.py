@@ -1,140 +1,164 @@
 """Fitting a template's parts into the text encoder's token window, and saying what did not fit.
 
 CLIP reads 77 tokens and silently ignores the rest, so a long scene would lose whatever came last, often
-the style. Instead parts are admitted by priority: required parts always (if they alone overflow, the
-longest are cut at word boundaries to an equal word count), then optional parts from highest priority
-down, each kept whole, shortened to a word-boundary prefix (if ``shortenable``) or dropped. Parts keep
-their template order in the text. Every part dropped or shortened is named in ``RenderedPrompt.dropped``.
+the style. Instead the prompt is built in the template's order of importance: first every required part
+(for a split part, its first segment), then each further segment in template order, kept whole if the
+prompt still fits and otherwise dropped, together with the later segments of the same part (a story told
+from its third sentence would mislead). A later, shorter part may still fit. Nothing is cut mid-segment,
+except as a last resort when the required parts alone overflow: then the longest are trimmed at word
+boundaries to an equal word count. Every segment left out is reported in ``RenderedPrompt.dropped``.
+The negative prompt (template, style, then base terms) is fitted the same way, term by term.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from previs.errors import InvalidRequest
-from previs.prompts.fields import CALLER_FIELDS, STYLE_FIELD
-
-if TYPE_CHECKING:
-    from previs.prompts.library import PromptPart, PromptTemplate, StylePreset
+from previs.prompts.model import SPLITS, DroppedSegment, PromptPart, PromptTemplate, RenderedPrompt, StylePreset
+from previs.prompts.tokens import TokenCounter
 
 _JOIN = ", "
 _TRIM = " ,;:-"
-_MIN_SHORTENED_WORDS = 3  # a one- or two-word stub of a sentence says nothing; drop the part instead
-
-
-@dataclass(frozen=True)
-class RenderedPrompt:
-    """A prompt ready for the pipeline, with what a reviewer needs to trust it.
-
-    ``template_ref`` is "id@version"; ``style`` the style id or None; ``token_count`` the caller's count of
-    ``text`` (begin/end tokens included), never above ``token_limit``; ``dropped`` names each part dropped
-    or shortened, e.g. ("characters (dropped)", "action (shortened)").
-    """
-
-    text: str
-    negative: str
-    template_ref: str
-    style: str | None
-    token_count: int
-    token_limit: int
-    dropped: tuple[str, ...]
+_SPLIT_RES = {"sentences": re.compile(r"(?<=[.!?])\s+"), "items": re.compile(r"\s*[,;]\s*")}
+NEGATIVE_PART = "negative prompt"
 
 
 def render(
     template: PromptTemplate,
-    fields: Mapping[str, str],
-    style: StylePreset | None,
-    count_tokens: Callable[[str], int],
+    values: Mapping[str, str],
+    style: StylePreset,
+    base_negative: str,
+    count_tokens: TokenCounter,
     token_limit: int,
 ) -> RenderedPrompt:
-    """Render ``template`` with ``fields`` and ``style`` within ``token_limit`` tokens (see module doc).
+    """Render ``template`` with placeholder ``values`` within ``token_limit`` tokens (see module doc).
 
-    A part whose placeholders are all empty is left out without being reported: there was nothing to say.
+    A part whose placeholders are all empty is left out without being reported: it had nothing to say.
     Deterministic: the same inputs and counter give the same prompt.
     """
-    values = _checked_fields(fields)
-    values[STYLE_FIELD] = style.prompt if style else ""
+    # 1. Check the window
     if isinstance(token_limit, bool) or not isinstance(token_limit, int) or count_tokens("") >= token_limit:
         raise InvalidRequest(f"token_limit {token_limit!r} leaves no room for a prompt")
-    candidates = {order: text for order, part in enumerate(template.parts) if (text := _fill(part, values))}
-    window = _Window(count_tokens, token_limit)
-    parts = dict(enumerate(template.parts))
-    required = {order: text for order, text in candidates.items() if parts[order].required}
-    window.admit_core(required, {order: parts[order].name for order in required})
-    for order in sorted(set(candidates) - set(required), key=lambda o: (-parts[o].priority, o)):
-        if window.fits({order: candidates[order]}):
-            window.kept[order] = candidates[order]
-        elif parts[order].shortenable:
-            window.squeeze(order, candidates[order], parts[order].name)
-        else:
-            window.dropped.append(f"{parts[order].name} (dropped)")
-    negative, negative_cut = _negative(template, style, count_tokens, token_limit)
-    if negative_cut:
-        window.dropped.append("negative prompt (shortened)")
-    text = window.text()
+
+    def fits(text: str) -> bool:
+        return count_tokens(text) <= token_limit
+
+    # 2. Cut each part into segments, and admit them by importance
+    window = _Window([_Segments.of(part, values) for part in template.parts], fits)
+    window.admit_required()
+    window.admit_the_rest()
+    # 3. Fit the negative prompt
+    negative, negative_dropped = _negative((template.negative, style.negative, base_negative), fits)
+    prompt = window.text()
     return RenderedPrompt(
-        text=text,
-        negative=negative,
-        template_ref=template.ref,
-        style=style.id if style else None,
-        token_count=count_tokens(text),
+        template=template.ref,
+        kind=template.kind,
+        prompt=prompt,
+        negative_prompt=negative,
+        style=style.id,
+        token_count=count_tokens(prompt),
+        negative_token_count=count_tokens(negative),
         token_limit=token_limit,
-        dropped=tuple(window.dropped),
+        dropped=(*window.dropped, *negative_dropped),
     )
 
 
-def _negative(
-    template: PromptTemplate, style: StylePreset | None, count_tokens: Callable[[str], int], token_limit: int
-) -> tuple[str, bool]:
-    """Template negative plus the style's additions, cut to fit the window; True when it had to be cut."""
-    negatives = (template.negative, style.negative if style else "")
-    words = _JOIN.join(text for text in negatives if text.strip()).split()
-    count = _most(len(words), lambda n: count_tokens(_prefix(words, n)) <= token_limit)
-    return _prefix(words, count), count < len(words)
+@dataclass(frozen=True)
+class _Segments:
+    """A part cut into segments; ``text(n)`` is the part with its first ``n`` segments."""
+
+    part: PromptPart
+    values: Mapping[str, str]
+    segments: tuple[str, ...]
+
+    @classmethod
+    def of(cls, part: PromptPart, values: Mapping[str, str]) -> _Segments:
+        filled = {name: values.get(name, "") for name in part.placeholders}
+        if part.placeholders and not any(filled.values()):
+            return cls(part, filled, ())
+        if not part.split:
+            return cls(part, filled, (_format(part.text, filled),))
+        (name,) = part.placeholders
+        return cls(part, filled, tuple(s for s in _SPLIT_RES[part.split].split(filled[name]) if s))
+
+    def text(self, count: int) -> str:
+        if not self.part.split:
+            return self.segments[0] if count else ""
+        (name,) = self.part.placeholders
+        return _format(self.part.text, {name: SPLITS[self.part.split].join(self.segments[:count])})
 
 
 class _Window:
-    """The parts admitted so far (by template position) and what had to give way."""
+    """How many segments of each part are kept so far, and what had to give way."""
 
-    def __init__(self, count_tokens: Callable[[str], int], token_limit: int) -> None:
-        self.count_tokens = count_tokens
-        self.token_limit = token_limit
-        self.kept: dict[int, str] = {}
-        self.dropped: list[str] = []
+    def __init__(self, parts: list[_Segments], fits: Callable[[str], bool]) -> None:
+        self.parts = parts
+        self.fits = fits
+        self.kept: dict[int, int] = {}
+        self.trimmed: dict[int, str] = {}
+        self.dropped: list[DroppedSegment] = []
 
-    def text(self, extra: Mapping[int, str] | None = None) -> str:
-        """The prompt the kept parts (plus ``extra``) make, in template order."""
-        merged = {**self.kept, **(extra or {})}
-        return _JOIN.join(merged[order] for order in sorted(merged) if merged[order])
+    def text(self, trimmed: Mapping[int, str] | None = None) -> str:
+        """The prompt the kept segments make, in template order; ``trimmed`` replaces some parts' text."""
+        trimmed = self.trimmed if trimmed is None else trimmed
+        texts = (trimmed[i] if i in trimmed else self.parts[i].text(n) for i, n in sorted(self.kept.items()))
+        return _JOIN.join(text for text in texts if text)
 
-    def fits(self, extra: Mapping[int, str] | None = None) -> bool:
-        """Whether the kept parts plus ``extra`` are within the limit."""
-        return self.count_tokens(self.text(extra)) <= self.token_limit
-
-    def admit_core(self, texts: Mapping[int, str], names: Mapping[int, str]) -> None:
-        """Keep all required parts; if they overflow, cap each at the largest word count that fits.
+    def admit_required(self) -> None:
+        """Keep each required part's first segment; if they overflow, cap them at the largest word count that fits.
 
         Capping trims the longest parts and leaves short ones (a location, a time of day) whole.
         """
-        words = {order: text.split() for order, text in texts.items()}
-        longest = max(map(len, words.values()), default=0)
-        cap = _most(longest, lambda n: self.fits({o: _prefix(w, n) for o, w in words.items()}))
-        for order, text in texts.items():
-            kept = _prefix(words[order], cap)
-            if kept:
-                self.kept[order] = kept
-            if kept != text:
-                self.dropped.append(f"{names[order]} ({'shortened' if kept else 'dropped'})")
+        required = [i for i, part in enumerate(self.parts) if part.part.required and part.segments]
+        self.kept = dict.fromkeys(required, 1)
+        if self.fits(self.text()):
+            return
+        words = {i: self.parts[i].text(1).split() for i in required}
 
-    def squeeze(self, order: int, text: str, name: str) -> None:
-        """Keep the longest word-prefix of ``text`` that fits, if it has a few words; else drop the part."""
-        words = text.split()
-        count = _most(len(words), lambda n: self.fits({order: _prefix(words, n)}))
-        if count >= _MIN_SHORTENED_WORDS:
-            self.kept[order] = _prefix(words, count)
-        self.dropped.append(f"{name} ({'shortened' if count >= _MIN_SHORTENED_WORDS else 'dropped'})")
+        def capped(cap: int) -> dict[int, str]:
+            return {i: _prefix(all_words, cap) for i, all_words in words.items()}
+
+        cap = _most(max(map(len, words.values())), lambda n: self.fits(self.text(capped(n))))
+        self.trimmed = capped(cap)
+        for i, all_words in words.items():
+            if len(all_words) > cap:
+                cut = " ".join(all_words[cap:])
+                self.dropped.append(DroppedSegment(self.parts[i].part.name, cut, shortened=bool(self.trimmed[i])))
+
+    def admit_the_rest(self) -> None:
+        """Add segments in template order while they fit; a segment that does not ends its part."""
+        for i, part in enumerate(self.parts):
+            start = len(part.segments) if i in self.trimmed else self.kept.get(i, 0)
+            for count in range(start + 1, len(part.segments) + 1):
+                before = self.kept.get(i, 0)
+                self.kept[i] = count
+                if not self.fits(self.text()):
+                    self.kept[i] = before
+                    self._drop(part, part.segments[count - 1 :])
+                    break
+            if i in self.trimmed:
+                self._drop(part, part.segments[1:])
+            if not self.kept.get(i):
+                self.kept.pop(i, None)
+
+    def _drop(self, part: _Segments, segments: tuple[str, ...]) -> None:
+        self.dropped += [DroppedSegment(part.part.name, segment) for segment in segments]
+
+
+def _negative(sources: tuple[str, ...], fits: Callable[[str], bool]) -> tuple[str, list[DroppedSegment]]:
+    """Comma-separated terms from each source, once each, kept while they fit; the rest reported."""
+    terms = dict.fromkeys(term.strip() for source in sources for term in source.split(",") if term.strip())
+    kept: list[str] = []
+    dropped: list[DroppedSegment] = []
+    for term in terms:
+        if fits(_JOIN.join([*kept, term])):
+            kept.append(term)
+        else:
+            dropped.append(DroppedSegment(NEGATIVE_PART, term))
+    return _JOIN.join(kept), dropped
 
 
 def _most(limit: int, fits: Callable[[int], bool]) -> int:
@@ -154,24 +178,7 @@ def _prefix(words: list[str], count: int) -> str:
     return " ".join(words[:count]).rstrip(_TRIM)
 
 
-def _fill(part: PromptPart, values: Mapping[str, str]) -> str:
-    """The part's text with its placeholders filled, or "" when every placeholder it has is empty."""
-    filled = {name: values.get(name, "") for name in part.placeholders}
-    if part.placeholders and not any(filled.values()):
-        return ""
-    text = " ".join(part.text.format_map(filled).split())
-    return text.replace(" ,", ",").strip(_TRIM)
-
-
-def _checked_fields(fields: Mapping[str, str]) -> dict[str, str]:
-    """Whitespace-normalised copies of ``fields``; unknown names and non-text values are refused."""
-    values: dict[str, str] = {}
-    for name, value in fields.items():
-        if name == STYLE_FIELD:
-            raise InvalidRequest("fields: 'style' is set by choosing a style preset (style=...), not a field")
-        if name not in CALLER_FIELDS:
-            raise InvalidRequest(f"fields: unknown field {name!r}; known: {', '.join(sorted(CALLER_FIELDS))}")
-        if not isinstance(value, str):
-            raise InvalidRequest(f"fields: {name!r} must be text, got {type(value).__name__}")
-        values[name] = " ".join(value.split())
-    return values
+def _format(text: str, values: Mapping[str, str]) -> str:
+    """The part's text with its placeholders filled, whitespace normalised, no dangling separators."""
+    filled = " ".join(text.format_map(values).split())
+    return filled.replace(" ,", ",").strip(_TRIM)
