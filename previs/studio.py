@@ -33,6 +33,14 @@ from previs.review import ReviewDesk, current_statuses
 from previs.scene_desk import SceneDesk, SceneInfo, ShotInfo
 from previs.settings import Settings
 from previs.storage import Database, FileStore, Frame
+from previs.storyboard import (
+    Sheet,
+    ShotProgress,
+    StoryboardRequest,
+    StoryboardResult,
+    build_storyboard,
+    storyboard_sheet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -282,8 +290,9 @@ class Studio:
         return found
 
     def vary(self, frame_id: int, *, count: int = 4, strength: float = 0.6, seed: int | None = None,
-             actor: Actor | None = None) -> list[FrameInfo]:
-        """Variations of a stored frame (image-to-image over it, same prompt, new seeds); lineage is kept."""
+             changes: str = "", actor: Actor | None = None) -> list[FrameInfo]:
+        """Variations of a stored frame (image-to-image over it, new seeds), optionally with requested
+        ``changes`` added to its prompt; the new frames keep its scene and shot and name it as their parent."""
         actor = actor or self.local_actor
         actor.require(Action.GENERATE_SET)
         parent = self.get_frame(frame_id, actor=actor)
@@ -294,10 +303,11 @@ class Studio:
             project=parent.project, kind=parent.kind, user=actor.name, parent_id=parent.id,
             scene_id=parent.scene_id, shot_id=parent.shot_id,
             inputs=[InputImage("parent_frame", f"frame {parent.id}", Path(parent.path).read_bytes(), "init_image")],
-            details=_carried_details(parent.record),
+            details={**_carried_details(parent.record), **({"changes": changes.strip()} if changes.strip() else {})},
         )
         return self.run_generation(
-            GenerationRequest(prompt=generation["prompt"], negative_prompt=generation["negative_prompt"],
+            GenerationRequest(prompt=", ".join(part for part in (changes.strip(), generation["prompt"]) if part),
+                              negative_prompt=generation["negative_prompt"],
                               seed=seed, steps=generation["steps"], guidance=generation["guidance"],
                               scheduler=generation["scheduler"]["requested"], count=count,
                               mode="image-to-image", init_image=picture, strength=strength),
@@ -362,6 +372,18 @@ class Studio:
             created_by=row.created_by, created_at=created_at.isoformat(timespec="seconds"), status=row.status,
             record=row.record, review=review, scene_id=row.scene_id, shot_id=row.shot_id,
         )
+
+    # -- storyboards -----------------------------------------------------------------------------------
+
+    def build_storyboard(self, request: StoryboardRequest, *, actor: Actor | None = None,
+                         progress: Callable[[ShotProgress], None] | None = None) -> StoryboardResult:
+        """Draw every shot of the scenes not drawn yet in the style (resumable), reporting each shot."""
+        return build_storyboard(self, request, actor=actor or self.local_actor, progress=progress)
+
+    def storyboard_sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
+                         style: str | None = None, actor: Actor | None = None) -> Sheet:
+        return storyboard_sheet(self, project, scenes, columns=columns, page_size=page_size, style=style,
+                                actor=actor or self.local_actor)
 
     # -- provenance ------------------------------------------------------------------------------------
 
