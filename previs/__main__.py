@@ -1,0 +1,5 @@
+import sys
+
+from previs.cli import main
+
+sys.exit(main())

@@ -1,0 +1,69 @@
+"""Commands that make and list frames: generate, frames, models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from previs.cli.common import JSON_OPTION, parse_size, print_json, state
+from previs.studio import DEFAULT_PROJECT, FrameRequest
+
+
+def generate(
+    context: typer.Context,
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What the frame shows.")],
+    negative: Annotated[str, typer.Option("--negative", help="What the frame must not show.")] = "",
+    seed: Annotated[int | None, typer.Option(help="Seed for reproducible frames; drawn at random if omitted.")] = None,
+    steps: Annotated[int | None, typer.Option(help="Denoising steps (default: the model's).")] = None,
+    guidance: Annotated[float | None, typer.Option(help="Classifier-free guidance scale.")] = None,
+    size: Annotated[str | None, typer.Option(help="WIDTHxHEIGHT, multiples of 8, e.g. 768x512.")] = None,
+    count: Annotated[int, typer.Option(help="Number of frames (1-8).")] = 1,
+    scheduler: Annotated[str, typer.Option(help="default, ddim, euler, euler_a, dpmpp_2m or unipc.")] = "default",
+    project: Annotated[str, typer.Option(help="Project the frames belong to.")] = DEFAULT_PROJECT,
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Generate concept frames from a prompt and store them with their generation record."""
+    width, height = parse_size(size)
+    frames = state(context).studio.generate(FrameRequest(
+        prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, width=width,
+        height=height, scheduler=scheduler, count=count, project=project,
+    ))
+    if as_json:
+        print_json([frame.to_json() for frame in frames])
+        return
+    for frame in frames:
+        typer.echo(f"frame {frame.id}  seed {frame.seed}  {frame.path}")
+    if frames and frames[0].record["generation"]["model"]["placeholder"]:
+        typer.echo("note: previs-tiny frames are placeholders; set PREVIS_MODEL for real pictures", err=True)
+
+
+def frames(
+    context: typer.Context,
+    project: Annotated[str | None, typer.Option(help="Only frames of this project.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """List stored frames, newest first."""
+    listed = state(context).studio.list_frames(project=project, limit=limit)
+    if as_json:
+        print_json([frame.to_json() for frame in listed])
+        return
+    if not listed:
+        typer.echo("no frames yet: make some with `previs generate --prompt ...`")
+    for frame in listed:
+        typer.echo(f"{frame.id:>6}  {frame.created_at}  {frame.project:<16}  {frame.kind:<10}  seed {frame.seed:<10}"
+                   f"  {frame.model:<14}  {frame.path}")
+
+
+def models(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
+    """List model presets, whether each can be used offline, and which one is configured."""
+    listings = state(context).studio.list_models()
+    if as_json:
+        print_json([listing.to_json() for listing in listings])
+        return
+    for item in listings:
+        mark = "*" if item.current else " "
+        where = "available" if item.available_offline else "not downloaded"
+        typer.echo(f"{mark} {item.name:<13} {item.source:<45} {item.size:>9}  {item.steps:>2} steps  "
+                   f"cfg {item.guidance:<4g} {where:<15} {item.licence}")

@@ -1,0 +1,79 @@
+"""``previs verify``, ``previs ledger verify``, ``previs reproduce`` and ``previs export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from previs.cli.common import JSON_OPTION, print_json, read_user_file, state
+
+ledger_app = typer.Typer(help="The tamper-evident ledger of every frame.", no_args_is_help=True)
+
+
+def verify(
+    context: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A PNG, JPEG or WebP image from anywhere.")],
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Check an image's Content Credentials and the ledger. Exit 0 only when it is verified."""
+    result = state(context).studio.verify(read_user_file(file, "FILE"))
+    if as_json:
+        print_json(result.to_json())
+    else:
+        typer.echo(f"{result.status}: {result.summary}")
+        if result.record:
+            generation = result.record.get("generation", {})
+            typer.echo(f"  made by {result.record.get('created_by')} at {result.record.get('created_at')} with "
+                       f"{generation.get('model', {}).get('name')} seed {generation.get('seed')}; consent grants: "
+                       f"{result.record.get('consent_grants') or 'none needed'}")
+    raise typer.Exit(0 if result.status == "verified" else 1)
+
+
+@ledger_app.command("verify")
+def verify_ledger(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
+    """Walk the hash chain; report the first changed, deleted or inserted entry. Exit 0 when intact."""
+    report = state(context).studio.verify_ledger()
+    if as_json:
+        print_json({"ok": report.ok, "checked": report.checked,
+                    "problems": [problem.__dict__ for problem in report.problems]})
+    elif report.ok:
+        typer.echo(f"ledger intact: {report.checked} entries")
+    else:
+        for problem in report.problems:
+            typer.echo(f"entry {problem.sequence}: {problem.kind}: {problem.detail}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def reproduce(
+    context: typer.Context,
+    frame_id: Annotated[int, typer.Argument(help="The frame to re-run.")],
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Re-run a frame's recorded request and compare pixels. Exit 0 when identical."""
+    result = state(context).studio.reproduce(frame_id)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        verdict = "identical pixels" if result.identical else "DIFFERENT pixels"
+        typer.echo(f"frame {frame_id}: {verdict} ({result.model} on {result.device}); recorded "
+                   f"{result.recorded_sha256[:16]}…, reproduced {result.reproduced_sha256[:16]}…")
+    raise typer.Exit(0 if result.identical else 1)
+
+
+def export(
+    context: typer.Context,
+    frame_id: Annotated[int, typer.Argument(help="The frame to export.")],
+    out: Annotated[Path, typer.Option(help="Folder to write into (the file name is previs's).")] = Path("."),
+    image_format: Annotated[str, typer.Option("--format", help="png (as stored) or jpeg (signed too).")] = "png",
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Write a frame with its Content Credentials (PNG as stored, or a signed JPEG)."""
+    exported = state(context).studio.export(frame_id, image_format=image_format.lower())
+    target = out / exported.filename
+    target.write_bytes(exported.data)
+    if as_json:
+        print_json({"frame_id": frame_id, "path": str(target), "mime_type": exported.mime_type})
+    else:
+        typer.echo(str(target))

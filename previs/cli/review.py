@@ -1,0 +1,46 @@
+"""``previs review``: a producer's decision on a frame, or the queue of frames waiting for one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from previs.cli.common import JSON_OPTION, print_json, state
+from previs.errors import InvalidRequest
+from previs.review import STATUSES
+
+
+def review(
+    context: typer.Context,
+    frame_id: Annotated[int | None, typer.Argument(help="The frame to review.")] = None,
+    status: Annotated[str | None, typer.Option(help=f"One of: {', '.join(STATUSES)}.")] = None,
+    comment: Annotated[str, typer.Option(help="What should change, or a note (kept in the history).")] = "",
+    pending: Annotated[bool, typer.Option("--pending", help="List frames waiting for review instead.")] = False,
+    project: Annotated[str | None, typer.Option(help="With --pending: only this project.")] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Approve, request changes, reject or comment on a frame; or list the frames pending review."""
+    studio = state(context).studio
+    actor = studio.local_actor
+    if pending:
+        frames = [studio.get_frame(frame_id, actor=actor)
+                  for frame_id in studio.reviews.pending(project=project, actor=actor)]
+        if as_json:
+            print_json([{"id": f.id, "project": f.project, "kind": f.kind, "path": f.path, "review": f.review,
+                         "created_at": f.created_at} for f in frames])
+        else:
+            for frame in frames:
+                typer.echo(f"{frame.id:>6}  {frame.project:<16} {frame.kind:<13} {frame.created_at}  {frame.path}")
+            if not frames:
+                typer.echo("nothing is waiting for review")
+        return
+    if frame_id is None or status is None:
+        raise InvalidRequest("give a FRAME_ID and --status (or --pending to list the queue)")
+    decision = studio.reviews.review(frame_id, status, comment=comment, actor=actor)
+    history = studio.reviews.history(frame_id, actor=actor)
+    if as_json:
+        print_json({"review": decision.to_json(), "history": [item.to_json() for item in history]})
+    else:
+        typer.echo(f"frame {frame_id}: {decision.status} by {decision.author}"
+                   + (f": {decision.comment}" if decision.comment else ""))

@@ -1,0 +1,419 @@
+"""The consent registry and the gate every generation passes: no likeness without an active, specific grant.
+
+Performers are named people; a grant says which uses of their likeness one project may make, described
+specifically, from one date until another. Nothing here is edited or deleted: a revocation, an expiry and a
+refused generation are events appended to the history, and they act on the past — frames that relied on a
+grant that ended are withdrawn (kept for audit out of users' reach, or purged, by the studio's policy).
+
+A prompt that names a performer (name or alias; whole words, ignoring case and accents, possessives
+included) is a ``likeness_reference`` use; a performer photo used for a fitting is ``costume_fitting``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from previs.errors import ConsentRefused, InvalidRequest, NotFound
+from previs.imaging import sha256_bytes
+from previs.permissions import Action, Actor
+from previs.storage import Database, FileStore, UnitOfWork
+from previs.storage.tables import ConsentGrant, Frame, Performer, Project
+
+USES = ("likeness_reference", "costume_fitting", "digital_double", "de_aging")
+PROMPT_USE = "likeness_reference"
+PHOTO_USE = "costume_fitting"
+POLICIES = ("keep", "purge")  # what happens to the files of withdrawn frames
+WITHDRAWN = "consent_withdrawn"
+MIN_DESCRIPTION_WORDS = 6
+_BOILERPLATE = re.compile(
+    r"^\s*(n/?a|none|tbd|todo|test|any|all|anything|everything|as needed|see (the )?(contract|agreement)|"
+    r"(for )?(any|all) (uses?|purposes?|media|projects?)( whatsoever)?|standard (release|terms))\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without accents: "Zoë O'Neil's" → ["zoe", "o", "neil", "s"]."""
+    plain = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return _WORD.findall(plain.casefold())
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``name`` occurs in ``text`` as whole words ("Ann" matches "Ann's", not "Annex")."""
+    needle, haystack = words(name), words(text)
+    if not needle:
+        return False
+    size = len(needle)
+    return any(haystack[start:start + size] == needle for start in range(len(haystack) - size + 1))
+
+
+def check_uses(uses: Iterable[str]) -> list[str]:
+    chosen = sorted({use.strip().lower() for use in uses})
+    if not chosen:
+        raise InvalidRequest(f"a grant needs at least one use: choose from {', '.join(USES)}")
+    unknown = [use for use in chosen if use not in USES]
+    if unknown:
+        raise InvalidRequest(f"unknown use {', '.join(map(repr, unknown))}: choose from {', '.join(USES)}")
+    return chosen
+
+
+def check_description(description: str) -> str:
+    """A grant must say specifically what the likeness will be used for (SAG-AFTRA: a 'reasonably specific
+    description of the intended use'), not boilerplate."""
+    text = " ".join(description.split())
+    if len(words(text)) < MIN_DESCRIPTION_WORDS or _BOILERPLATE.match(text):
+        raise InvalidRequest(
+            "the grant's description must say specifically how the likeness will be used (at least "
+            f"{MIN_DESCRIPTION_WORDS} words), e.g. 'costume fittings for the ballroom scene, previs only, not "
+            f"for release'; got {description!r}"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class LikenessUse:
+    """One use of one performer's likeness a request would make, and why previs thinks so."""
+
+    performer: str
+    use: str
+    reason: str  # "named in the prompt as 'Ann'", "performer photo for a costume fitting"
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    id: int
+    performer: str
+    project: str
+    uses: list[str]
+    description: str
+    valid_from: str
+    valid_until: str
+    granted_by: str
+    created_at: str
+    state: str  # active | revoked | expired | not_yet_valid
+    evidence_sha256: str | None = None
+    evidence_type: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class PerformerInfo:
+    id: int
+    name: str
+    aliases: list[str]
+    contact: str
+    agent: str
+    grants: list[GrantInfo] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "grants": [grant.to_json() for grant in self.grants]}
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: int
+    kind: str  # granted | revoked | expired | generation_refused
+    grant_id: int | None
+    performer: str | None
+    project: str | None
+    actor: str
+    reason: str
+    detail: dict[str, Any]
+    created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What ending a grant did: the frames it withdrew (ids) under the policy in force."""
+
+    grant: GrantInfo
+    withdrawn_frame_ids: list[int]
+    policy: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"grant": self.grant.to_json(), "withdrawn_frame_ids": self.withdrawn_frame_ids,
+                "policy": self.policy}
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite drops the zone; stored values are UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+class ConsentRegistry:
+    """Performers, grants and their history, and the gate. Thread-safe through the database."""
+
+    def __init__(self, database: Database, evidence: FileStore, withdrawn: FileStore, frames: FileStore, *,
+                 policy: str = "keep", clock: Callable[[], datetime] | None = None,
+                 check_evidence: Callable[[bytes], tuple[bytes, str]] | None = None):
+        if policy not in POLICIES:
+            raise InvalidRequest(f"consent policy {policy!r} is unknown: use one of {', '.join(POLICIES)}")
+        self.database = database
+        self.policy = policy
+        self._evidence = evidence
+        self._withdrawn = withdrawn
+        self._frames = frames
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._check_evidence = check_evidence
+
+    def today(self) -> date:
+        return self._clock().astimezone(UTC).date()
+
+    # -- registry --------------------------------------------------------------------------------------
+
+    def add_performer(self, name: str, *, aliases: Sequence[str] = (), contact: str = "", agent: str = "",
+                      actor: Actor) -> PerformerInfo:
+        actor.require(Action.MANAGE_CONSENT)
+        name = " ".join(name.split())
+        clean_aliases = sorted({" ".join(alias.split()) for alias in aliases if alias.strip()} - {name})
+        for label in (name, *clean_aliases):
+            if not words(label) or len(label) > 200:
+                raise InvalidRequest(f"performer name or alias {label!r} must have letters and be under 200 "
+                                     "characters")
+        with self.database.unit_of_work() as work:
+            clash = self._find_clash(work, [name, *clean_aliases])
+            if clash:
+                raise InvalidRequest(f"{clash} is already registered: use another name or alias, or "
+                                     "`previs consent list` to find the existing performer")
+            row = work.consent.add_performer(name=name, aliases=clean_aliases, contact=contact.strip(),
+                                             agent=agent.strip(), created_by=actor.name)
+            return PerformerInfo(row.id, row.name, list(row.aliases), row.contact, row.agent)
+
+    def grant(self, performer: str, *, project: str, uses: Iterable[str], description: str, valid_until: date,
+              valid_from: date | None = None, evidence: bytes | None = None, actor: Actor) -> GrantInfo:
+        actor.require(Action.MANAGE_CONSENT)
+        chosen = check_uses(uses)
+        text = check_description(description)
+        start = valid_from or self.today()
+        if valid_until < start:
+            raise InvalidRequest(f"valid until {valid_until} is before valid from {start}: give a later date")
+        if valid_until < self.today():
+            raise InvalidRequest(f"valid until {valid_until} is already past: a grant must end today or later")
+        placed, evidence_type, evidence_sha256 = None, None, None
+        if evidence is not None:
+            if self._check_evidence is None:
+                raise InvalidRequest("evidence documents are not accepted by this registry")
+            data, evidence_type = self._check_evidence(evidence)
+            evidence_sha256 = sha256_bytes(data)
+            placed = self._evidence.place(evidence_sha256, data, suffix="")
+        try:
+            with self.database.unit_of_work() as work:
+                person = self._performer(work, performer)
+                project_row = work.projects.get_or_create(project)
+                row = work.consent.add_grant(
+                    performer_id=person.id, project_id=project_row.id, uses=chosen, description=text,
+                    evidence_sha256=evidence_sha256,
+                    evidence_path=placed.relative_path if placed else None, evidence_type=evidence_type,
+                    valid_from=start, valid_until=valid_until, granted_by=actor.name,
+                )
+                work.consent.add_event(kind="granted", grant_id=row.id, performer_id=person.id,
+                                       project_id=project_row.id, actor=actor.name, reason=text,
+                                       detail={"uses": chosen, "valid_until": valid_until.isoformat()})
+                return self._grant_info(row, "active" if start <= self.today() else "not_yet_valid")
+        except BaseException:
+            if placed is not None:
+                placed.undo()
+            raise
+
+    def revoke(self, grant_id: int, *, reason: str, actor: Actor) -> Withdrawal:
+        actor.require(Action.MANAGE_CONSENT)
+        if len(words(reason)) < 2:
+            raise InvalidRequest("say why the grant is revoked (a few words), e.g. 'performer withdrew consent'")
+        with self.database.unit_of_work() as work:
+            row = work.consent.grant(grant_id)
+            if grant_id in work.consent.ended_grant_ids():
+                raise InvalidRequest(f"grant {grant_id} has already ended ({self._state(work, row)}); nothing to "
+                                     "revoke")
+            work.consent.add_event(kind="revoked", grant_id=row.id, performer_id=row.performer_id,
+                                   project_id=row.project_id, actor=actor.name, reason=" ".join(reason.split()))
+            frame_ids = self._withdraw_frames(work, row)
+            return Withdrawal(self._grant_info(row, "revoked"), frame_ids, self.policy)
+
+    def expire_due(self) -> list[Withdrawal]:
+        """Record the expiry of every grant past its end date, withdrawing its frames. Idempotent."""
+        today = self.today()
+        with self.database.unit_of_work() as work:
+            ended = work.consent.ended_grant_ids()
+            results = []
+            for row in work.consent.grants():
+                if row.id in ended or row.valid_until >= today:
+                    continue
+                work.consent.add_event(kind="expired", grant_id=row.id, performer_id=row.performer_id,
+                                       project_id=row.project_id, actor="previs",
+                                       reason=f"valid until {row.valid_until.isoformat()}")
+                results.append(Withdrawal(self._grant_info(row, "expired"), self._withdraw_frames(work, row),
+                                          self.policy))
+            return results
+
+    def performers(self, *, actor: Actor) -> list[PerformerInfo]:
+        actor.require(Action.MANAGE_CONSENT)
+        self.expire_due()
+        with self.database.unit_of_work() as work:
+            ended = work.consent.ended_grant_ids()
+            return [
+                PerformerInfo(person.id, person.name, list(person.aliases), person.contact, person.agent,
+                              [self._grant_info(grant, self._state(work, grant, ended))
+                               for grant in work.consent.grants(performer_id=person.id)])
+                for person in work.consent.performers()
+            ]
+
+    def audit(self, *, actor: Actor) -> list[EventInfo]:
+        actor.require(Action.MANAGE_CONSENT)
+        self.expire_due()
+        with self.database.unit_of_work() as work:
+            people = {person.id: person.name for person in work.consent.performers()}
+            projects = {project.id: project.name for project in work.projects.all()}
+            return [
+                EventInfo(event.id, event.kind, event.grant_id, people.get(event.performer_id),
+                          projects.get(event.project_id), event.actor, event.reason, dict(event.detail),
+                          _iso(event.created_at))
+                for event in work.consent.events()
+            ]
+
+    def evidence(self, grant_id: int, *, actor: Actor) -> tuple[bytes, str]:
+        """The evidence document of a grant, for a producer or the studio's lawyer to read."""
+        actor.require(Action.MANAGE_CONSENT)
+        with self.database.unit_of_work() as work:
+            row = work.consent.grant(grant_id)
+            if row.evidence_path is None:
+                raise NotFound(f"grant {grant_id} has no evidence document")
+            return self._evidence.read(row.evidence_path), row.evidence_type or "application/octet-stream"
+
+    # -- the gate --------------------------------------------------------------------------------------
+
+    def uses_in_prompt(self, prompt: str) -> list[LikenessUse]:
+        """Every registered performer the prompt names, as a likeness_reference use."""
+        with self.database.unit_of_work() as work:
+            found = []
+            for person in work.consent.performers():
+                label = next((label for label in (person.name, *person.aliases) if mentions(prompt, label)), None)
+                if label is not None:
+                    found.append(LikenessUse(person.name, PROMPT_USE, f"named in the prompt as {label!r}"))
+            return found
+
+    def check(self, project: str, uses: Sequence[LikenessUse], *, actor: Actor,
+              detail: dict[str, Any] | None = None) -> list[int]:
+        """The grant ids that cover every use, or ConsentRefused (recorded as an event) naming what is missing."""
+        if not uses:
+            return []
+        self.expire_due()
+        today = self.today()
+        with self.database.unit_of_work() as work:
+            project_row = work.projects.find(project)
+            ended = work.consent.ended_grant_ids()
+            covering, missing = [], []
+            for use in uses:
+                person = self._performer(work, use.performer)
+                grant = self._covering_grant(work, person, project_row, use.use, ended, today)
+                if grant is None:
+                    missing.append((person, use))
+                else:
+                    covering.append(grant.id)
+        if missing:
+            self._refuse(project, missing, actor, detail or {})
+        return sorted(set(covering))
+
+    def still_active(self, work: UnitOfWork, grant_ids: Sequence[int]) -> None:
+        """Re-check, inside the transaction that stores frames, that no grant ended while they were drawn."""
+        ended = work.consent.ended_grant_ids() & set(grant_ids)
+        today = self.today()
+        for grant_id in grant_ids:
+            if work.consent.grant(grant_id).valid_until < today:
+                ended.add(grant_id)
+        if ended:
+            raise ConsentRefused(f"consent grant(s) {', '.join(map(str, sorted(ended)))} ended while the frames "
+                                 "were being generated; nothing was stored")
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _refuse(self, project: str, missing: list[tuple[Performer, LikenessUse]], actor: Actor,
+                detail: dict[str, Any]) -> None:
+        with self.database.unit_of_work() as work:
+            project_row = work.projects.find(project)
+            for person, use in missing:
+                work.consent.add_event(
+                    kind="generation_refused", performer_id=person.id,
+                    project_id=project_row.id if project_row else None, actor=actor.name,
+                    reason=f"no active grant for {use.use} ({use.reason})", detail={**detail, "use": use.use},
+                )
+        person, use = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ConsentRefused(
+            f"refused: {person.name} ({use.reason}) has no active consent grant for {use.use} on project "
+            f"{project!r}{more}. A producer can record one with `previs consent grant {person.name!r} --project "
+            f"{project!r} --use {use.use} --description ... --until YYYY-MM-DD`, or remove the reference."
+        )
+
+    def _covering_grant(self, work: UnitOfWork, person: Performer, project: Project | None, use: str,
+                        ended: set[int], today: date) -> ConsentGrant | None:
+        if project is None:
+            return None
+        for grant in work.consent.grants(performer_id=person.id, project_id=project.id):
+            if grant.id not in ended and use in grant.uses and grant.valid_from <= today <= grant.valid_until:
+                return grant
+        return None
+
+    def _withdraw_frames(self, work: UnitOfWork, grant: ConsentGrant) -> list[int]:
+        """Mark the grant's frames withdrawn and take their files out of reach (moved, or deleted to purge)."""
+        frames = [frame for frame in work.consent.frames_using(grant.id) if frame.status != WITHDRAWN]
+        for frame in frames:
+            self._take_out_of_reach(frame)
+            frame.status = WITHDRAWN
+        return [frame.id for frame in frames]
+
+    def _take_out_of_reach(self, frame: Frame) -> None:
+        source = self._frames.absolute(frame.path)
+        if self.policy == "purge":
+            source.unlink(missing_ok=True)
+            return
+        if source.is_file():  # each stored frame file is unique (its record names the frame), so move it
+            target = self._withdrawn.place(frame.file_sha256, source.read_bytes())
+            source.unlink()
+            frame.path = target.relative_path
+
+    def _find_clash(self, work: UnitOfWork, labels: list[str]) -> str | None:
+        for person in work.consent.performers():
+            for label in labels:
+                if any(words(label) == words(existing) for existing in (person.name, *person.aliases)):
+                    return f"{label!r} (performer {person.name!r})"
+        return None
+
+    def _performer(self, work: UnitOfWork, name: str) -> Performer:
+        target = words(name)
+        for person in work.consent.performers():
+            if any(words(label) == target for label in (person.name, *person.aliases)):
+                return person
+        raise NotFound(f"no performer named {name!r}: register them with `previs consent add-performer`")
+
+    def _state(self, work: UnitOfWork, grant: ConsentGrant, ended: set[int] | None = None) -> str:
+        if grant.id in (work.consent.ended_grant_ids() if ended is None else ended):
+            kinds = [event.kind for event in work.consent.events(grant_id=grant.id)]
+            return "revoked" if "revoked" in kinds else "expired"
+        today = self.today()
+        if grant.valid_until < today:
+            return "expired"
+        return "active" if grant.valid_from <= today else "not_yet_valid"
+
+    def _grant_info(self, grant: ConsentGrant, state: str) -> GrantInfo:
+        return GrantInfo(
+            id=grant.id, performer=grant.performer.name, project=grant.project.name, uses=list(grant.uses),
+            description=grant.description, valid_from=grant.valid_from.isoformat(),
+            valid_until=grant.valid_until.isoformat(), granted_by=grant.granted_by,
+            created_at=_iso(grant.created_at), state=state, evidence_sha256=grant.evidence_sha256,
+            evidence_type=grant.evidence_type,
+        )
+

@@ -1,0 +1,273 @@
+"""The one place that calls diffusers: a named request in, images plus how each was made out.
+
+Text-to-image, image-to-image and inpainting are views (``from_pipe``) over one loaded pipeline, so they share
+weights. Initial noise is drawn on the CPU from one seed per image, so a seed means the same noise on every
+device; a request repeated on the same model and device gives identical pixels.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageFilter
+
+from previs.errors import InvalidRequest
+from previs.generation.models import (
+    LoadedModel,
+    ModelSpec,
+    Placement,
+    choose_placement,
+    load_model,
+    resolve_model,
+)
+
+MODES = ("text-to-image", "image-to-image", "inpaint")
+SCHEDULERS: dict[str, str | None] = {
+    "default": None,  # whatever the checkpoint ships with
+    "ddim": "DDIMScheduler",
+    "euler": "EulerDiscreteScheduler",
+    "euler_a": "EulerAncestralDiscreteScheduler",
+    "dpmpp_2m": "DPMSolverMultistepScheduler",
+    "unipc": "UniPCMultistepScheduler",
+}
+MAX_SEED = 2**32 - 1
+MIN_SIDE, MAX_SIDE = 64, 2048
+MAX_STEPS = 150
+MAX_GUIDANCE = 30.0
+MAX_COUNT = 8
+MAX_PROMPT_CHARS = 2000
+# Inpainted pixels are blended into the original over this many pixels around the mask's edge; beyond that the
+# original is kept exactly (the VAE round trip would otherwise change every pixel of the picture).
+INPAINT_BLEND_RADIUS = 4
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything that decides the pixels. ``None`` means "the model's default" (resolved and recorded)."""
+
+    prompt: str
+    negative_prompt: str = ""
+    seed: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    width: int | None = None
+    height: int | None = None
+    scheduler: str = "default"
+    count: int = 1
+    mode: str = "text-to-image"
+    init_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    strength: float = 0.75
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One picture and the complete, JSON-ready account of how it was made."""
+
+    image: Image.Image
+    seed: int
+    generation: dict[str, Any]
+
+
+def check_request(request: GenerationRequest) -> None:
+    """Reject bad input before any model work, each with a message naming the field and what is allowed."""
+    if not request.prompt or not request.prompt.strip():
+        raise InvalidRequest("prompt is empty: describe what the frame should show")
+    if len(request.prompt) > MAX_PROMPT_CHARS or len(request.negative_prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"prompt and negative prompt are limited to {MAX_PROMPT_CHARS} characters")
+    if request.seed is not None and not 0 <= request.seed <= MAX_SEED:
+        raise InvalidRequest(f"seed {request.seed} is out of range: use 0 to {MAX_SEED}, or leave it out")
+    if request.steps is not None and not 1 <= request.steps <= MAX_STEPS:
+        raise InvalidRequest(f"steps {request.steps} is out of range: use 1 to {MAX_STEPS}")
+    if request.guidance is not None and not 0.0 <= request.guidance <= MAX_GUIDANCE:
+        raise InvalidRequest(f"guidance {request.guidance} is out of range: use 0 to {MAX_GUIDANCE:g}")
+    for name in ("width", "height"):
+        value = getattr(request, name)
+        if value is not None and (value % 8 or not MIN_SIDE <= value <= MAX_SIDE):
+            raise InvalidRequest(
+                f"{name} {value} is not allowed: use a multiple of 8 from {MIN_SIDE} to {MAX_SIDE}"
+            )
+    if not 1 <= request.count <= MAX_COUNT:
+        raise InvalidRequest(f"count {request.count} is out of range: use 1 to {MAX_COUNT} images per request")
+    if request.scheduler not in SCHEDULERS:
+        raise InvalidRequest(f"unknown scheduler {request.scheduler!r}: use one of {', '.join(SCHEDULERS)}")
+    if request.mode not in MODES:
+        raise InvalidRequest(f"unknown mode {request.mode!r}: use one of {', '.join(MODES)}")
+    _check_input_images(request)
+
+
+def _check_input_images(request: GenerationRequest) -> None:
+    if request.mode == "text-to-image":
+        if request.init_image is not None or request.mask_image is not None:
+            raise InvalidRequest("text-to-image takes no input image: use image-to-image or inpaint mode")
+        return
+    if request.init_image is None:
+        raise InvalidRequest(f"{request.mode} needs an input image")
+    width, height = request.init_image.size
+    if width % 8 or height % 8:
+        raise InvalidRequest(f"input image is {width}x{height}: both sides must be multiples of 8")
+    if (request.width, request.height) not in ((None, None), (width, height)):
+        raise InvalidRequest(f"width/height must match the input image ({width}x{height}) or be left out")
+    if not 0.0 < request.strength <= 1.0:
+        raise InvalidRequest(f"strength {request.strength} is out of range: use more than 0, up to 1")
+    if request.mode == "inpaint":
+        if request.mask_image is None:
+            raise InvalidRequest("inpaint needs a mask (white = paint, black = keep)")
+        if request.mask_image.size != (width, height):
+            raise InvalidRequest(
+                f"mask is {request.mask_image.size[0]}x{request.mask_image.size[1]} but the image is "
+                f"{width}x{height}: they must be the same size"
+            )
+
+
+def keep_outside_mask(original: Image.Image, painted: Image.Image, mask: Image.Image) -> Image.Image:
+    """Paste ``painted`` into ``original`` through the mask, feathered at the edge; outside it, the original."""
+    hard = mask.convert("L").point(lambda value: 255 if value >= 128 else 0)
+    grown = hard.filter(ImageFilter.MaxFilter(2 * INPAINT_BLEND_RADIUS + 1))
+    feathered = grown.filter(ImageFilter.BoxBlur(INPAINT_BLEND_RADIUS))
+    # Blurring spreads a little beyond the grown mask's edge; clip so pixels outside it stay exact.
+    alpha = Image.composite(feathered, Image.new("L", mask.size, 0), grown)
+    return Image.composite(painted.convert("RGB"), original.convert("RGB"), alpha)
+
+
+class Generator:
+    """Owns the loaded model (loaded once, lazily, reused by every request) and runs requests on it."""
+
+    def __init__(self, model: str, models_dir: Path, *, device: str | None = None, dtype: str | None = None):
+        self.spec: ModelSpec = resolve_model(model)
+        self._models_dir = models_dir
+        self._device, self._dtype = device, dtype
+        self._loaded: LoadedModel | None = None
+        self._views: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def load(self) -> LoadedModel:
+        """Load the model on first use; raises ModelUnavailable with a fix when it cannot be loaded."""
+        with self._lock:
+            if self._loaded is None:
+                placement: Placement = choose_placement(self._device, self._dtype)
+                self._loaded = load_model(self.spec, placement, self._models_dir)
+            return self._loaded
+
+    def token_counter(self) -> tuple[Callable[[str], int], int]:
+        """The model's own token count (with begin/end tokens) and its text encoder's limit."""
+        tokenizer = self.load().pipeline.tokenizer
+        return (lambda text: len(tokenizer(text).input_ids)), int(tokenizer.model_max_length)
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
+        """Run one request: defaults resolved, one CPU-seeded noise per image, every choice recorded."""
+        # 1. Check inputs
+        check_request(request)
+        with self._lock:
+            model = self.load()
+            preset = self.spec.preset
+            # 2. Resolve defaults and seeds
+            width, height = request.width or preset.width, request.height or preset.height
+            if request.init_image is not None:
+                width, height = request.init_image.size
+            steps = request.steps if request.steps is not None else preset.steps
+            guidance = request.guidance if request.guidance is not None else preset.guidance
+            base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+            seeds = [(base_seed + index) % (MAX_SEED + 1) for index in range(request.count)]
+            pipeline = self._view(request.mode, request.scheduler)
+            # 3. Run the pipeline
+            images = pipeline(**self._call_arguments(request, width, height, steps, guidance, seeds)).images
+        if request.mode == "inpaint":
+            images = [keep_outside_mask(request.init_image, image, request.mask_image) for image in images]
+        # 4. Record how each image was made
+        shared = self._shared_record(model, pipeline, request, width, height, steps, guidance, seeds)
+        return [
+            GeneratedImage(image, seed, {**shared, "seed": seed, "batch": {"index": i, "size": len(seeds)}})
+            for i, (image, seed) in enumerate(zip(images, seeds, strict=True))
+        ]
+
+    def _call_arguments(self, request: GenerationRequest, width: int, height: int, steps: int,
+                        guidance: float, seeds: list[int]) -> dict[str, Any]:
+        import torch
+
+        arguments: dict[str, Any] = {
+            "prompt": [request.prompt] * len(seeds),
+            "num_inference_steps": steps,
+            "guidance_scale": guidance,
+            "generator": [torch.Generator("cpu").manual_seed(seed) for seed in seeds],
+            "output_type": "pil",
+        }
+        if request.negative_prompt and guidance > 1.0:
+            arguments["negative_prompt"] = [request.negative_prompt] * len(seeds)
+        if request.mode == "text-to-image":
+            arguments.update(width=width, height=height)
+        else:
+            arguments.update(image=request.init_image.convert("RGB"), strength=request.strength)
+        if request.mode == "inpaint":
+            arguments.update(mask_image=request.mask_image.convert("L"), width=width, height=height)
+        return arguments
+
+    def _view(self, mode: str, scheduler: str) -> Any:
+        """The pipeline for a mode and scheduler, sharing the loaded weights; built once per pair."""
+        key = (mode, scheduler)
+        if key not in self._views:
+            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+
+            base = self.load().pipeline
+            overrides = {} if SCHEDULERS[scheduler] is None else {"scheduler": self._scheduler(base, scheduler)}
+            if mode == "text-to-image":
+                view = type(base).from_pipe(base, **overrides) if overrides else base
+            elif mode == "image-to-image":
+                view = AutoPipelineForImage2Image.from_pipe(base, **overrides)
+            else:
+                view = AutoPipelineForInpainting.from_pipe(base, **overrides)
+            view.set_progress_bar_config(disable=True)
+            self._views[key] = view
+        return self._views[key]
+
+    def _scheduler(self, base: Any, name: str) -> Any:
+        class_name = SCHEDULERS[name]
+        compatible = {cls.__name__: cls for cls in base.scheduler.compatibles}
+        if class_name not in compatible:
+            raise InvalidRequest(
+                f"scheduler {name!r} does not work with {self.spec.name}: use 'default' or one of "
+                + ", ".join(n for n, c in SCHEDULERS.items() if c in compatible)
+            )
+        return compatible[class_name].from_config(base.scheduler.config)
+
+    def _shared_record(self, model: LoadedModel, pipeline: Any, request: GenerationRequest, width: int,
+                       height: int, steps: int, guidance: float, seeds: list[int]) -> dict[str, Any]:
+        import diffusers
+        import torch
+
+        record: dict[str, Any] = {
+            "model": {
+                "name": model.spec.name,
+                "source": model.spec.source,
+                "revision": model.revision,
+                "licence": model.spec.preset.licence,
+                "placeholder": model.spec.is_tiny,
+            },
+            "pipeline": type(pipeline).__name__,
+            "scheduler": {"requested": request.scheduler, "class": type(pipeline.scheduler).__name__},
+            "mode": request.mode,
+            "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt,
+            "steps": steps,
+            "guidance": guidance,
+            "width": width,
+            "height": height,
+            "seeds": seeds,
+            "device": model.placement.device,
+            "dtype": model.placement.dtype,
+            "libraries": {"diffusers": diffusers.__version__, "torch": torch.__version__},
+        }
+        if request.mode != "text-to-image":
+            record["strength"] = request.strength
+        if request.mode == "inpaint":
+            record["blend_radius"] = INPAINT_BLEND_RADIUS
+        return record

@@ -1,0 +1,75 @@
+"""Settings from the environment (``PREVIS_*``) or command-line flags; flags win."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from previs.generation.models import TINY_MODEL
+
+
+def default_home(environ: Mapping[str, str]) -> Path:
+    data = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "previs"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives, which model runs where, and who is acting."""
+
+    home: Path
+    model: str = TINY_MODEL
+    device: str | None = None  # None: pick automatically (CUDA, then MPS, then CPU)
+    dtype: str | None = None  # None: bf16/fp16 on GPUs, fp32 on the CPU
+    database_url: str | None = None  # None: SQLite file previs.db in home
+    user: str = "local"
+    models_path: Path | None = None  # None: models/ in home; share one folder between data directories
+    consent_policy: str = "keep"  # what withdrawn frames' files become: keep (out of reach, for audit) | purge
+    signing_cert: Path | None = None  # a certificate chain from a real CA (PEM); None: the studio's local CA
+    signing_key: Path | None = None
+    studio_name: str = "previs studio"  # the subject of a newly made local signing identity
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read PREVIS_HOME, PREVIS_MODEL, PREVIS_DEVICE, PREVIS_DTYPE, PREVIS_DATABASE_URL, PREVIS_USER,
+        PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME."""
+        env = os.environ if environ is None else environ
+        settings = cls(
+            home=Path(env.get("PREVIS_HOME") or default_home(env)).expanduser(),
+            model=env.get("PREVIS_MODEL") or TINY_MODEL,
+            device=env.get("PREVIS_DEVICE") or None,
+            dtype=env.get("PREVIS_DTYPE") or None,
+            database_url=env.get("PREVIS_DATABASE_URL") or None,
+            user=env.get("PREVIS_USER") or _login_name(),
+            models_path=_path(env, "PREVIS_MODELS_DIR"),
+            consent_policy=env.get("PREVIS_CONSENT_POLICY") or "keep",
+            signing_cert=_path(env, "PREVIS_SIGNING_CERT"),
+            signing_key=_path(env, "PREVIS_SIGNING_KEY"),
+            studio_name=env.get("PREVIS_STUDIO_NAME") or "previs studio",
+        )
+        given = {key: value for key, value in overrides.items() if value is not None}
+        if "home" in given:
+            given["home"] = Path(str(given["home"])).expanduser()
+        return replace(settings, **given)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'previs.db'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models_path or self.home / "models"
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    return Path(env[name]).expanduser() if env.get(name) else None
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "local"

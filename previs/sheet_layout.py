@@ -1,0 +1,379 @@
+"""Where everything on a storyboard sheet goes, decided once for both the PDF and the PNG pages.
+
+Layout emits plain drawing operations in points (origin top-left, y down, text placed at its baseline, already
+wrapped, truncated and split into per-font runs). The painters only translate them, so the PDF and the PNG
+pages cannot disagree about geometry, and no caption can overflow into its neighbour in one but not the other.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from previs import __version__
+from previs.errors import InvalidRequest
+from previs.fonts import FontSet
+
+# Landscape page sizes in points, as fpdf2 defines them.
+PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0)}
+MIN_COLUMNS, MAX_COLUMNS = 1, 6
+AI_LABEL = "AI-generated previs"
+ELLIPSIS = "…"
+STROKE = 0.6  # outline width, points
+
+MARGIN = 28.0
+HEADER_H = 44.0
+FOOTER_H = 16.0
+GUTTER = 14.0
+ROW_GAP = 14.0
+CAPTION_GAP = 4.0
+BODY_LINES = 5  # description and dialogue share these caption lines
+DIALOGUE_MIN_LINES = 2  # dialogue keeps at least this many of them when both overflow
+
+Color = tuple[int, int, int]
+INK: Color = (28, 28, 32)
+MUTED: Color = (112, 112, 120)
+RULE: Color = (40, 40, 46)
+HAIRLINE: Color = (176, 176, 184)
+LETTERBOX: Color = (16, 16, 18)
+TAG_INK: Color = (255, 255, 255)
+DIALOGUE_INK: Color = (34, 72, 128)
+STATUS_INK: Color = (176, 84, 16)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One storyboard frame and the screenplay text printed under it."""
+
+    image: Image.Image
+    shot_label: str  # e.g. "12A.3"
+    slugline: str
+    description: str
+    dialogue: str
+    frame_id: str
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class SheetHeader:
+    """What every page of a sheet is headed with."""
+
+    project: str
+    title: str  # e.g. "Scene 12A — EXT. ROOFTOP - NIGHT" or "Scenes 1–3"
+    subtitle: str = ""
+    generated_on: str = ""
+
+
+@dataclass(frozen=True)
+class Style:
+    size: float
+    bold: bool
+    color: Color
+
+    @property
+    def leading(self) -> float:
+        return self.size * 1.3
+
+
+PROJECT = Style(8, False, MUTED)
+TITLE = Style(14, True, INK)
+SUBTITLE = Style(9, False, INK)
+LABEL = Style(9.5, True, INK)
+STATUS = Style(7, True, STATUS_INK)
+SLUGLINE = Style(7.5, True, MUTED)
+DESCRIPTION = Style(7.5, False, INK)
+DIALOGUE = Style(7.5, False, DIALOGUE_INK)
+TAG = Style(6, False, TAG_INK)
+FOOTER = Style(7, False, MUTED)
+CAPTION_H = CAPTION_GAP + LABEL.leading + SLUGLINE.leading + BODY_LINES * DESCRIPTION.leading
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """Text in one face on one baseline; ``width`` is its advance, for checks that nothing overflows."""
+
+    x: float
+    baseline: float
+    text: str
+    face: str
+    size: float
+    color: Color
+    width: float
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle, filled and/or outlined with ``STROKE``."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: Color | None = None
+    stroke: Color | None = None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A frame image scaled to exactly this rectangle (its aspect is already preserved)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    image: Image.Image
+
+
+Drawing = TextRun | Box | Picture
+
+
+@dataclass(frozen=True)
+class SheetGeometry:
+    """The page grid: computed once per sheet from page size, columns and the frames' aspect ratio."""
+
+    page_w: float
+    page_h: float
+    columns: int
+    rows: int
+    frame_w: float
+    frame_h: float
+    grid_x: float
+    grid_y: float
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    def frame_origin(self, slot: int) -> tuple[float, float]:
+        """Top-left corner of the frame in grid slot ``slot`` (row-major)."""
+        row, column = divmod(slot, self.columns)
+        return (
+            self.grid_x + column * (self.frame_w + GUTTER),
+            self.grid_y + row * (self.frame_h + CAPTION_H + ROW_GAP),
+        )
+
+
+def sheet_geometry(panels: Sequence[Panel], columns: int, page_size: str) -> SheetGeometry:
+    """Validate the request and fit the grid: the row count giving most picture area with captions whole.
+
+    Frames take the median aspect ratio of the panels (odd ones are letterboxed inside); their width is the
+    column width unless that would leave no room for the captions of the chosen number of rows.
+    """
+    if not panels:
+        raise InvalidRequest("no frames to put on a sheet: generate the scene's shots first")
+    if isinstance(columns, bool) or not isinstance(columns, int) or not MIN_COLUMNS <= columns <= MAX_COLUMNS:
+        raise InvalidRequest(
+            f"columns must be a whole number from {MIN_COLUMNS} to {MAX_COLUMNS}, not {columns!r}"
+        )
+    page_w, page_h = PAGE_SIZES[_page_name(page_size)]
+    empty = [panel.frame_id for panel in panels if not panel.image.width or not panel.image.height]
+    if empty:
+        raise InvalidRequest(f"frame {empty[0]} has an empty image: regenerate it before making a sheet")
+    aspect = statistics.median(panel.image.width / panel.image.height for panel in panels)
+    content_w = page_w - 2 * MARGIN
+    content_h = page_h - 2 * MARGIN - HEADER_H - FOOTER_H
+    natural_h = (content_w - (columns - 1) * GUTTER) / columns / aspect
+
+    def frame_h(rows: int) -> float:
+        return min(natural_h, (content_h - (rows - 1) * ROW_GAP) / rows - CAPTION_H)
+
+    rows = max(range(1, math.floor(content_h / CAPTION_H) + 1), key=lambda r: r * max(frame_h(r), 0.0) ** 2)
+    height = frame_h(rows)
+    width = height * aspect
+    return SheetGeometry(
+        page_w=page_w,
+        page_h=page_h,
+        columns=columns,
+        rows=rows,
+        frame_w=width,
+        frame_h=height,
+        grid_x=(page_w - columns * width - (columns - 1) * GUTTER) / 2,
+        grid_y=MARGIN + HEADER_H,
+    )
+
+
+def _page_name(page_size: str) -> str:
+    names = {name.lower(): name for name in PAGE_SIZES}
+    name = names.get(page_size.lower()) if isinstance(page_size, str) else None
+    if name is None:
+        raise InvalidRequest(f"page_size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    return name
+
+
+def paginate(panels: Sequence[Panel], geometry: SheetGeometry) -> list[list[Panel]]:
+    """Split panels, in order, into pages of ``geometry.per_page``."""
+    step = geometry.per_page
+    return [list(panels[start : start + step]) for start in range(0, len(panels), step)]
+
+
+def compose(
+    panels: Sequence[Panel], header: SheetHeader, geometry: SheetGeometry, fonts: FontSet
+) -> list[list[Drawing]]:
+    """Every page's drawing operations, in painting order."""
+    pages = paginate(panels, geometry)
+    return [
+        _Page(geometry, fonts).draw(page, header, f"Page {number} of {len(pages)}")
+        for number, page in enumerate(pages, start=1)
+    ]
+
+
+class _Page:
+    """Collects one page's drawings; knows how to fit text into a width with the sheet's fonts."""
+
+    def __init__(self, geometry: SheetGeometry, fonts: FontSet) -> None:
+        self.geometry = geometry
+        self.fonts = fonts
+        self.drawings: list[Drawing] = []
+
+    def draw(self, panels: Sequence[Panel], header: SheetHeader, page_label: str) -> list[Drawing]:
+        self._header(header)
+        self._footer(page_label)
+        for slot, panel in enumerate(panels):
+            self._panel(panel, *self.geometry.frame_origin(slot))
+        return self.drawings
+
+    def _header(self, header: SheetHeader) -> None:
+        left, right = MARGIN, self.geometry.page_w - MARGIN
+        top_baseline = MARGIN + PROJECT.size
+        title_baseline = top_baseline + TITLE.leading
+        self._line(left, right, top_baseline, (header.project, PROJECT), (header.generated_on, PROJECT))
+        title, subtitle = (header.title, TITLE), (header.subtitle, SUBTITLE)
+        self._line(left, right, title_baseline, title, subtitle, end_share=0.4)
+        self.drawings.append(Box(left, title_baseline + 6, right - left, 0.8, fill=RULE))
+
+    def _footer(self, page_label: str) -> None:
+        left, right = MARGIN, self.geometry.page_w - MARGIN
+        baseline = self.geometry.page_h - MARGIN
+        self.drawings.append(Box(left, baseline - FOOTER.size - 5, right - left, 0.4, fill=HAIRLINE))
+        note = f"{AI_LABEL} storyboard for review, not final imagery · previs {__version__}"
+        self._line(left, right, baseline, (note, FOOTER), (page_label, FOOTER))
+
+    def _panel(self, panel: Panel, x: float, y: float) -> None:
+        w, h = self.geometry.frame_w, self.geometry.frame_h
+        image = panel.image
+        scale = min(w / image.width, h / image.height)
+        pw, ph = image.width * scale, image.height * scale
+        self.drawings += [
+            Box(x, y, w, h, fill=LETTERBOX),
+            Picture(x + (w - pw) / 2, y + (h - ph) / 2, pw, ph, image),
+            Box(x, y, w, h, stroke=HAIRLINE),
+        ]
+        self._tag(panel.frame_id, x, y + h)
+        self._caption(panel, x, y + h + CAPTION_GAP, w)
+
+    def _tag(self, frame_id: str, x: float, bottom: float) -> None:
+        """The AI label and frame id over the frame's bottom-left corner, so crops of the frame keep them.
+
+        One line where it fits, else the id goes on a second line, truncated to the frame's width.
+        """
+        pad = 3.0
+        room = self.geometry.frame_w - 2 * pad
+        one_line = f"{AI_LABEL} · {_clean(frame_id)}"
+        fits = self._width(one_line, TAG) <= room
+        lines = [one_line] if fits else [AI_LABEL, *self._fit(_clean(frame_id), TAG, room, 1)]
+        height = len(lines) * TAG.leading + pad
+        width = max(self._width(line, TAG) for line in lines) + 2 * pad
+        self.drawings.append(Box(x, bottom - height, width, height, fill=LETTERBOX))
+        for number, line in enumerate(lines):
+            self._runs(x + pad, bottom - height + pad / 2 + TAG.size + number * TAG.leading, line, TAG)
+
+    def _caption(self, panel: Panel, x: float, top: float, width: float) -> None:
+        baseline = top + LABEL.size
+        self._line(x, x + width, baseline, (panel.shot_label, LABEL), (panel.status, STATUS), end_share=0.5)
+        baseline += SLUGLINE.leading
+        self._line(x, x + width, baseline, (panel.slugline, SLUGLINE))
+        description, dialogue = _clean(panel.description), _clean(panel.dialogue)
+        described = len(self._wrap(description, DESCRIPTION, width, BODY_LINES))
+        spoken = len(self._wrap(dialogue, DIALOGUE, width, BODY_LINES))
+        dialogue_lines = min(spoken, max(DIALOGUE_MIN_LINES, BODY_LINES - described))
+        for text, style, lines in (
+            (description, DESCRIPTION, BODY_LINES - dialogue_lines),
+            (dialogue, DIALOGUE, dialogue_lines),
+        ):
+            for line in self._fit(text, style, width, lines):
+                baseline += style.leading
+                self._runs(x, baseline, line, style)
+
+    def _line(
+        self,
+        left: float,
+        right: float,
+        baseline: float,
+        start: tuple[str, Style],
+        end: tuple[str, Style] = ("", DESCRIPTION),
+        end_share: float = 1.0,
+    ) -> None:
+        """One line between ``left`` and ``right``: ``start`` text left-aligned, ``end`` text right-aligned.
+
+        The end text (a date, a status, the page number) is truncated to ``end_share`` of the width first; the
+        start text gets what remains, so the two never collide.
+        """
+        end_text = "".join(self._fit(_clean(end[0]), end[1], end_share * (right - left), 1))
+        end_width = self._width(end_text, end[1])
+        room = right - left - end_width - (GUTTER if end_width else 0)
+        self._runs(left, baseline, "".join(self._fit(_clean(start[0]), start[1], room, 1)), start[1])
+        self._runs(right - end_width, baseline, end_text, end[1])
+
+    def _fit(self, text: str, style: Style, width: float, max_lines: int) -> list[str]:
+        """Wrap into at most ``max_lines`` lines; if text is left over the last line ends in an ellipsis."""
+        if max_lines < 1:
+            return []
+        lines = self._wrap(text, style, width, max_lines + 1)
+        if len(lines) <= max_lines:
+            return lines
+        return [*lines[: max_lines - 1], self._ellipsize(lines[max_lines - 1], style, width)]
+
+    def _wrap(self, text: str, style: Style, width: float, limit: int) -> list[str]:
+        """Greedy word wrap; breaks between characters where a word (or unspaced CJK) is wider than a line."""
+        lines: list[str] = []
+        line = ""
+        for word in text.split(" ") if text else ():
+            candidate = f"{line} {word}" if line else word
+            if self._width(candidate, style) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = word
+            while len(lines) < limit and self._width(line, style) > width:
+                cut = self._prefix_that_fits(line, style, width)
+                lines.append(line[:cut])
+                line = line[cut:]
+            if len(lines) >= limit:
+                return lines[:limit]
+        return [*lines, line] if line else lines
+
+    def _prefix_that_fits(self, text: str, style: Style, width: float) -> int:
+        """Length of the longest prefix of ``text`` no wider than ``width`` (at least one character)."""
+        used = 0.0
+        for index, char in enumerate(text):
+            used += self._width(char, style)
+            if used > width:
+                return max(index, 1)
+        return len(text)
+
+    def _ellipsize(self, text: str, style: Style, width: float) -> str:
+        while text and self._width(text.rstrip() + ELLIPSIS, style) > width:
+            text = text[:-1]
+        return text.rstrip() + ELLIPSIS
+
+    def _runs(self, x: float, baseline: float, text: str, style: Style) -> None:
+        for face, run in self.fonts.runs(text, bold=style.bold):
+            width = self.fonts.width(run, style.size, bold=style.bold)
+            self.drawings.append(TextRun(x, baseline, run, face, style.size, style.color, width))
+            x += width
+
+    def _width(self, text: str, style: Style) -> float:
+        return self.fonts.width(text, style.size, bold=style.bold)
+
+
+def _clean(text: str) -> str:
+    """Printable text on one line: NFC-composed, control/format characters dropped, whitespace collapsed."""
+    composed = unicodedata.normalize("NFC", text)
+    printable = (c for c in composed if c.isspace() or unicodedata.category(c)[0] != "C")
+    return " ".join("".join(printable).split())

@@ -1,0 +1,188 @@
+"""SQLAlchemy table definitions. Schema changes go with a numbered Alembic migration in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    """A production; frames, scenes and consent grants belong to one."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    frames: Mapped[list[Frame]] = relationship(back_populates="project")
+
+
+class Frame(Base):
+    """One generated image: its file (by sha256) and the complete record of how it was made."""
+
+    __tablename__ = "frames"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the decoded pixels: the picture itself
+    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of the stored file, record included
+    path: Mapped[str] = mapped_column(Text)  # relative to the data directory
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    model: Mapped[str] = mapped_column(String(300))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("frames.id"), default=None)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    status: Mapped[str] = mapped_column(String(30), default="active")  # active | consent_withdrawn
+    scene_id: Mapped[int | None] = mapped_column(ForeignKey("scenes.id"), default=None, index=True)
+    shot_id: Mapped[int | None] = mapped_column(ForeignKey("shots.id"), default=None, index=True)
+
+    project: Mapped[Project] = relationship(back_populates="frames")
+    grants: Mapped[list[ConsentGrant]] = relationship(secondary="frame_consents", viewonly=True)
+
+
+class LedgerRow(Base):
+    """One hash-chained provenance entry (see ``previs.provenance.ledger``); rows are only ever appended."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    frame_id: Mapped[int | None] = mapped_column(ForeignKey("frames.id"), default=None, index=True)
+    frame_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pixel_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    record_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Performer(Base):
+    """A person whose likeness needs consent; identified by name and aliases."""
+
+    __tablename__ = "performers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    agent: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ConsentGrant(Base):
+    """What a performer agreed to, for one project, until a date. Never edited: revocation is an event."""
+
+    __tablename__ = "consent_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    performer_id: Mapped[int] = mapped_column(ForeignKey("performers.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    uses: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(Text)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    evidence_path: Mapped[str | None] = mapped_column(Text, default=None)
+    evidence_type: Mapped[str | None] = mapped_column(String(100), default=None)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    granted_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    performer: Mapped[Performer] = relationship()
+    project: Mapped[Project] = relationship()
+
+
+class ConsentEvent(Base):
+    """The consent history: granted, revoked, expired, generation_refused. Append-only."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("consent_grants.id"), default=None, index=True)
+    performer_id: Mapped[int | None] = mapped_column(ForeignKey("performers.id"), default=None)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), default=None)
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class FrameConsent(Base):
+    """Which grants a frame relied on: revoking one finds exactly its frames."""
+
+    __tablename__ = "frame_consents"
+
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"), primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("consent_grants.id"), primary_key=True, index=True)
+
+
+class Scene(Base):
+    """A scene of a project's screenplay (or a described scene); re-imports update it by number."""
+
+    __tablename__ = "scenes"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text)
+    int_ext: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(Text)
+    time_of_day: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(Text)
+    characters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dialogue: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    project: Mapped[Project] = relationship()
+    shots: Mapped[list[Shot]] = relationship(back_populates="scene", order_by="Shot.position",
+                                             cascade="all, delete-orphan")
+
+
+class Shot(Base):
+    """One planned camera shot of a scene: what it shows, how wide, from where."""
+
+    __tablename__ = "shots"
+    __table_args__ = (UniqueConstraint("scene_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    size: Mapped[str] = mapped_column(String(40))
+    angle: Mapped[str] = mapped_column(String(40))
+    dialogue: Mapped[str] = mapped_column(Text, default="")
+
+    scene: Mapped[Scene] = relationship(back_populates="shots")
+
+
+class Review(Base):
+    """One review decision on a frame; the history is every row, the current status the newest."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

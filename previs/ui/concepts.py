@@ -1,0 +1,114 @@
+"""The Set concepts tab: a scene description in, stored frames out; pick a frame to vary it with new seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from previs.errors import InvalidRequest
+from previs.permissions import Actor
+from previs.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
+from previs.ui.context import PROGRESS, UiContext
+
+SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")
+MAX_FRAMES = 4
+GENERATION = "generator"  # the queue's concurrency group for events that run the model: one at a time
+
+# What an event returns: the gallery items, the details panel and the ids of the frames shown (in gallery order).
+Shown = tuple[list[tuple[str, str]], list[dict[str, Any]], list[int]]
+
+
+def _caption(frame: FrameInfo) -> str:
+    parent = frame.record.get("parent_frame_id")
+    lineage = f" · variation of {parent}" if parent else ""
+    return f"frame {frame.id} · seed {frame.seed}{lineage}"
+
+
+def _details(frame: FrameInfo) -> dict[str, Any]:
+    """What the details panel shows. No "path" key: Gradio would take such a dict for a file to serve."""
+    generation = frame.record["generation"]
+    return {
+        "frame": frame.id, "project": frame.project, "seed": frame.seed, "model": frame.model,
+        "sha256": frame.sha256, "prompt": generation["prompt"], "steps": generation["steps"],
+        "guidance": generation["guidance"], "size": f"{frame.width}x{frame.height}",
+        "parent_frame": frame.record.get("parent_frame_id"), "created_by": frame.created_by,
+        "created_at": frame.created_at,
+    }
+
+
+def _shown(frames: list[FrameInfo]) -> Shown:
+    return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
+
+
+def _whole_number(text: str | float | None, what: str, fix: str) -> int | None:
+    """A number typed in a text box (the browser sends an empty gr.Number as 0, and 0 is a valid seed)."""
+    text = "" if text is None else str(text).strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidRequest(f"{what} {text!r} is not a whole number: {fix}") from None
+
+
+def build(ui: UiContext) -> None:
+    """Lay out the tab and wire its events to the facade (Studio.generate, Studio.vary)."""
+    studio = ui.studio
+
+    def generate(actor: Actor, prompt: str, negative: str, project: str, seed: str, steps: str, size: str,
+                 count: float, progress: gr.Progress = PROGRESS) -> Shown:
+        """Generate set-concept frames from a scene description and store them."""
+        width, height = (int(side) for side in size.split("x"))
+        progress(0, desc=f"Generating {int(count)} frame(s) with {studio.model_status().name}…")
+        request = FrameRequest(
+            prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
+            seed=_whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
+            steps=_whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
+            project=project or DEFAULT_PROJECT, kind="set",
+        )
+        return _shown(studio.generate(request, actor=actor))
+
+    def vary(actor: Actor, frame: str, strength: float, count: float, progress: gr.Progress = PROGRESS) -> Shown:
+        """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
+        frame_id = _whole_number(frame, "frame", "click a frame in the gallery, or type its number")
+        if frame_id is None:
+            raise InvalidRequest("no frame chosen to vary: click a frame in the gallery, or type its number")
+        progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
+        return _shown(studio.vary(frame_id, count=int(count), strength=strength, actor=actor))
+
+    def choose(shown_ids: list[int], selected: gr.SelectData) -> str:
+        """The frame clicked in the gallery becomes the one to vary."""
+        return str(shown_ids[selected.index])
+
+    with gr.Row():
+        with gr.Column(scale=2):
+            prompt = gr.Textbox(label="Scene description", lines=3, elem_id="concept-prompt",
+                                placeholder="abandoned observatory at dusk, dust in the light shafts")
+            negative = gr.Textbox(label="Avoid", placeholder="text, watermark")
+            project = gr.Textbox(label="Project", value=DEFAULT_PROJECT)
+            with gr.Row():
+                seed = gr.Textbox(label="Seed", placeholder="random", elem_id="concept-seed")
+                steps = gr.Textbox(label="Steps", placeholder="model default")
+            with gr.Row():
+                size = gr.Dropdown(SIZES, value="512x512", label="Size")
+                count = gr.Slider(1, MAX_FRAMES, value=2, step=1, label="Frames")
+            generate_button = gr.Button("Generate", variant="primary", elem_id="concept-generate")
+            with gr.Group():
+                gr.Markdown("**Vary this frame** — click a frame in the gallery, then make variations of it "
+                            "with new seeds (Frames sets how many).")
+                with gr.Row():
+                    frame = gr.Textbox(label="Frame to vary", placeholder="click a frame", elem_id="concept-vary-frame")
+                    strength = gr.Slider(0.1, 0.95, value=0.6, step=0.05, label="Change (0 = same, 1 = new)")
+                vary_button = gr.Button("Vary this frame", elem_id="concept-vary")
+        with gr.Column(scale=3):
+            gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery")
+            details = gr.JSON(label="How each frame was made")
+    shown_ids = gr.State([])
+
+    shown = [gallery, details, shown_ids]
+    generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count], shown,
+                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=1)
+    vary_button.click(ui.handler(vary), [frame, strength, count], shown,
+                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=1)
+    gallery.select(choose, [shown_ids], [frame], api_visibility="private", queue=False)

@@ -1,0 +1,88 @@
+"""What every tab gets: the studio, who is acting, and the one wrapper that every event handler goes through.
+
+A tab writes its handler as ``fn(actor, *widget_values)`` and registers ``ui.handler(fn)`` with Gradio. The
+wrapper takes the logged-in user from ``gr.Request``, maps it to an ``Actor`` (name and role from the users file,
+or the local admin when the studio runs without login), and turns errors into messages: a ``PrevisError`` shows
+its own message (HTML-escaped: Gradio renders messages as HTML, and they can quote user input); anything
+else is logged with its traceback and shown as a short message with a reference.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import inspect
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import gradio as gr
+
+from previs.errors import PermissionDenied, PrevisError
+from previs.permissions import Actor
+from previs.studio import Studio
+from previs.users import UserDirectory
+
+log = logging.getLogger("previs.ui")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The default of a handler's ``progress`` parameter: a marker, for which Gradio passes a fresh tracker per call.
+PROGRESS = gr.Progress()
+
+
+@dataclass(frozen=True)
+class UiContext:
+    studio: Studio
+    users: UserDirectory | None = None  # None: one local user (the studio's admin), no login
+
+    @property
+    def login_required(self) -> bool:
+        return self.users is not None
+
+    def actor(self, request: gr.Request | None) -> Actor:
+        """Who is acting for this request: the logged-in user with their role now, or the local admin."""
+        if self.users is None:
+            return self.studio.local_actor
+        username = getattr(request, "username", None)
+        if not username:  # Gradio's login check answers first; this guards calls that bypass it
+            raise PermissionDenied("sign in first: this studio requires a login")
+        return self.users.actor(username)
+
+    def handler(self, fn: Callable[Concatenate[Actor, P], R]) -> Callable[..., R]:
+        """Wrap ``fn(actor, *inputs)`` as a Gradio event function taking ``(*inputs, request)``.
+
+        Gradio sees ``fn``'s parameters (less ``actor``) plus ``request: gr.Request``, so it fills the request in,
+        and a ``progress=PROGRESS`` default keeps working.
+        """
+        parameters = list(inspect.signature(fn).parameters.values())[1:]
+        request_parameter = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
+        signature = inspect.Signature([*parameters, request_parameter])
+
+        def event(*args: Any, **kwargs: Any) -> R:
+            bound = signature.bind(*args, **kwargs)
+            request = bound.arguments.pop("request", None)
+            actor: Actor | None = None
+            try:
+                actor = self.actor(request)
+                return fn(actor, **bound.arguments)  # type: ignore[call-arg]
+            except gr.Error:
+                raise
+            except PrevisError as error:
+                log.info("%s refused for %s: %s", fn.__name__, actor.name if actor else "?", error)
+                raise gr.Error(html.escape(str(error), quote=False), print_exception=False) from None
+            except Exception:
+                reference = secrets.token_hex(4)
+                log.exception("%s failed for %s (reference %s)", fn.__name__, actor.name if actor else "?",
+                              reference)
+                raise gr.Error(f"Something went wrong on the server (reference {reference}); "
+                               "the studio's admin can find the details in its log.", print_exception=False) from None
+
+        functools.update_wrapper(event, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
+                                 updated=())
+        event.__signature__ = signature  # type: ignore[attr-defined]
+        event.__annotations__ = {"request": gr.Request}  # how Gradio knows to pass the request in
+        return event

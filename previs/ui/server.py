@@ -1,0 +1,76 @@
+"""Serving the page: where it listens, whether login is on, and what Gradio may serve."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import gradio as gr
+from starlette.middleware import Middleware
+
+from previs.errors import InvalidRequest
+from previs.studio import Studio
+from previs.ui.context import UiContext
+from previs.ui.login import LoginGate
+from previs.ui.shell import build_ui, no_login_notice
+from previs.ui.tabs import TABS, TabSpec
+from previs.users import UserDirectory
+
+log = logging.getLogger("previs.ui")
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
+
+
+def server_address(environ: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """GRADIO_SERVER_NAME and GRADIO_SERVER_PORT, defaulting to localhost:7860."""
+    env = os.environ if environ is None else environ
+    host = env.get("GRADIO_SERVER_NAME") or DEFAULT_HOST
+    port = env.get("GRADIO_SERVER_PORT") or str(DEFAULT_PORT)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidRequest(f"GRADIO_SERVER_PORT={port!r} is not a port number: use 1-65535, e.g. 7860")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          block: bool = True, quiet: bool = False, tabs: Sequence[TabSpec] = TABS) -> gr.Blocks:
+    """Build the page and start serving it; with ``block=False`` it returns once the server is up.
+
+    Without users only a loopback address is allowed: a page without login must not be open to the network.
+    """
+    ui = UiContext(studio, users)
+    if users is None:
+        if not is_loopback(host):
+            raise InvalidRequest(f"refusing to serve on {host} without login: {no_login_notice(ui)} "
+                                 "Or leave GRADIO_SERVER_NAME unset to serve on this machine only.")
+        log.warning(no_login_notice(ui))
+    else:
+        log.info("login is on: users from %s", users.path)
+    page = build_ui(studio, users=users, tabs=tabs)
+    page.launch(
+        server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
+        auth=_login(users) if users else None, allowed_paths=[str(studio.files.directory)],
+        app_kwargs={"middleware": [Middleware(LoginGate)]} if users else None,
+        show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
+    )
+    return page
+
+
+def _login(users: UserDirectory) -> Callable[[str, str], Awaitable[bool]]:
+    """Gradio awaits an async check; scrypt runs in a thread so a login never stalls the server."""
+
+    async def check(name: str, password: str) -> bool:
+        return await asyncio.to_thread(users.authenticate, name, password)
+
+    return check

@@ -1,0 +1,45 @@
+"""The studio as a person uses it: the real app in a subprocess, Debian's Chromium driven by Playwright.
+
+One journey, step by step (tests/e2e/steps.py); steps for Review (approve) and Provenance (verify) join it as
+those tabs land. Skipped, with the reason, only where no browser can run (scripts/setup.sh test installs one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from previs.generation.generator import Generator
+from tests.e2e import steps
+from tests.e2e.harness import RunningApp, browser_unavailable, chromium_page, running_app
+
+UNAVAILABLE = browser_unavailable()
+pytestmark = pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE)
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, models_dir: Path, tiny_generator: Generator) -> Iterator[RunningApp]:
+    # tiny_generator has saved the offline model into models_dir: the app loads it instead of building it
+    with running_app(tmp_path_factory.mktemp("e2e-home"), users={"ada": (PASSWORD, "art_director")},
+                     models_dir=models_dir) as running:
+        yield running
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    with chromium_page() as opened:
+        yield opened
+
+
+def test_an_art_director_makes_and_varies_set_concepts(app: RunningApp, page: Any) -> None:
+    steps.sign_in(page, app.url, "ada", PASSWORD)
+    assert "placeholders" in page.inner_text("#status-line")
+    steps.generate_set_concept(page, "moonlit greenhouse, broken panes", seed=7)
+    frame = steps.choose_frame(page)
+    steps.vary_frame(page, frame)
+    # next, as their tabs land: steps.approve(page, frame) in Review, steps.verify(page, frame) in Provenance

@@ -1,0 +1,223 @@
+"""The consent gate: refusals, grants that cover exactly one use, revocation and expiry acting on the past."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from previs.consent import check_description, mentions
+from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
+from previs.generation.generator import Generator
+from previs.permissions import Actor, Role
+from previs.settings import Settings
+from previs.studio import FrameRequest, Studio, open_studio
+from tests.test_cli import in_process
+
+SPECIFIC = "previs frames of the observatory scene for internal review, not for release"
+PRODUCER = Actor("priya", Role.PRODUCER)
+NEXT_MONTH = date.today() + timedelta(days=30)
+
+
+def ask(prompt: str, project: str = "Nightfall", seed: int = 1) -> FrameRequest:
+    return FrameRequest(prompt, seed=seed, width=64, height=64, project=project)
+
+
+@pytest.fixture
+def registered(studio: Studio) -> Studio:
+    studio.consent.add_performer("Ann Lee", aliases=["Annie"], actor=PRODUCER)
+    studio.consent.add_performer("Zoë Okafor", actor=PRODUCER)
+    return studio
+
+
+def grant(studio: Studio, performer: str = "Ann Lee", *, project: str = "Nightfall",
+          uses: tuple[str, ...] = ("likeness_reference",), until: date = NEXT_MONTH) -> int:
+    return studio.consent.grant(performer, project=project, uses=uses, description=SPECIFIC, valid_until=until,
+                                actor=PRODUCER).id
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("Ann at the window", "Ann", True),
+    ("the Annex at night", "Ann", False),
+    ("ANN's coat in the rain", "Ann", True),
+    ("Ann\u2019s coat in the rain", "Ann", True),
+    ("zoe okafor walks in", "Zoë Okafor", True),
+    ("ZOË OKAFOR walks in", "Zoe Okafor", True),
+    ("Zoë walks past Okafor's car", "Zoë Okafor", False),
+    ("a banner for Joanne", "Ann", False),
+    ("Mary-Kate on the stairs", "Mary Kate", True),
+    ("", "Ann", False),
+])
+def test_names_match_whole_words_ignoring_case_accents_and_possessives(text: str, name: str, expected: bool) -> None:
+    assert mentions(text, name) is expected
+
+
+def test_a_prompt_naming_a_performer_is_refused_without_a_grant_before_the_model_runs(
+    registered: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("the model ran although consent was missing")
+
+    monkeypatch.setattr(registered.generator, "generate", must_not_run)
+    with pytest.raises(ConsentRefused, match=r"Ann Lee .*'Annie'.* likeness_reference on project 'Nightfall'"):
+        registered.generate(ask("annie's silhouette at the observatory door"))
+    assert registered.list_frames() == []
+    refused = [event for event in registered.consent.audit(actor=PRODUCER) if event.kind == "generation_refused"]
+    assert [(event.performer, event.detail["use"]) for event in refused] == [("Ann Lee", "likeness_reference")]
+
+
+def test_a_prompt_naming_nobody_registered_needs_no_grant(registered: Studio) -> None:
+    frame = registered.generate(ask("the annex of an observatory at dusk"))[0]
+    assert frame.record["consent_grants"] == [] and frame.record["likeness_uses"] == []
+
+
+@pytest.mark.parametrize("case", ["other_use", "other_project", "expired", "revoked", "not_yet_valid"])
+def test_grants_that_do_not_cover_the_use_are_refused(registered: Studio, case: str) -> None:
+    if case == "other_use":
+        grant(registered, uses=("costume_fitting", "digital_double"))
+    elif case == "other_project":
+        grant(registered, project="Daybreak")
+    elif case == "revoked":
+        registered.consent.revoke(grant(registered), reason="performer withdrew consent", actor=PRODUCER)
+    elif case == "not_yet_valid":
+        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
+                                 valid_from=NEXT_MONTH, valid_until=NEXT_MONTH + timedelta(days=5), actor=PRODUCER)
+    else:
+        grant(registered, until=date.today())
+        registered.consent._clock = lambda: datetime.now(UTC) + timedelta(days=2)
+    with pytest.raises(ConsentRefused, match="Ann Lee"):
+        registered.generate(ask("Ann Lee at the observatory door"))
+
+
+def test_a_matching_grant_allows_the_frame_and_the_frame_records_it(registered: Studio) -> None:
+    grant_id = grant(registered)
+    frame = registered.generate(ask("Ann Lee at the observatory door"))[0]
+    assert frame.record["consent_grants"] == [grant_id]
+    assert frame.record["likeness_uses"] == [
+        {"performer": "Ann Lee", "use": "likeness_reference", "reason": "named in the prompt as 'Ann Lee'"}]
+
+
+def test_revoking_a_grant_withdraws_exactly_the_frames_that_used_it(registered: Studio) -> None:
+    ann, zoe = grant(registered), grant(registered, "Zoë Okafor")
+    with_ann = registered.generate(ask("Ann Lee on the roof", seed=1))[0]
+    with_zoe = registered.generate(ask("Zoe Okafor on the roof", seed=2))[0]
+    nobody = registered.generate(ask("an empty roof", seed=3))[0]
+    withdrawal = registered.consent.revoke(ann, reason="performer withdrew consent", actor=PRODUCER)
+    assert withdrawal.withdrawn_frame_ids == [with_ann.id]
+    assert {frame.id for frame in registered.list_frames()} == {with_zoe.id, nobody.id}
+    with pytest.raises(NotFound, match="withdrawn"):
+        registered.get_frame(with_ann.id)
+    assert not Path(with_ann.path).exists(), "a withdrawn frame's file must leave the served folder"
+    kept = list((registered.settings.home / "withdrawn").rglob("*.png"))
+    assert [path.name for path in kept] == [f"{with_ann.file_sha256}.png"], "keep policy: kept for audit"
+    assert zoe not in withdrawal.withdrawn_frame_ids
+
+
+def test_expiry_is_recorded_once_and_withdraws_frames(registered: Studio) -> None:
+    grant_id = grant(registered, until=date.today())
+    frame = registered.generate(ask("Ann Lee on the roof"))[0]
+    registered.consent._clock = lambda: datetime.now(UTC) + timedelta(days=1)
+    assert registered.list_frames() == []
+    registered.list_frames()
+    expired = [event for event in registered.consent.audit(actor=PRODUCER) if event.kind == "expired"]
+    assert [event.grant_id for event in expired] == [grant_id]
+    assert registered.consent.performers(actor=PRODUCER)[0].grants[0].state == "expired"
+    with pytest.raises(NotFound):
+        registered.get_frame(frame.id)
+
+
+def test_purge_policy_deletes_withdrawn_files(settings: Settings, tiny_generator: Generator) -> None:
+    from dataclasses import replace
+
+    studio = open_studio(replace(settings, consent_policy="purge"), generator=tiny_generator)
+    studio.consent.add_performer("Ann Lee", actor=PRODUCER)
+    frame = studio.generate(ask("Ann Lee on the roof"))[0] if grant(studio) else None
+    studio.consent.revoke(1, reason="performer withdrew consent", actor=PRODUCER)
+    assert not Path(frame.path).exists() and not list(settings.home.rglob(f"{frame.file_sha256}*"))
+    studio.close()
+
+
+def test_the_audit_lists_every_event_in_order(registered: Studio) -> None:
+    with pytest.raises(ConsentRefused):
+        registered.generate(ask("Ann Lee in the rain"))
+    first = grant(registered)
+    second = grant(registered, "Zoë Okafor", uses=("costume_fitting",))
+    registered.consent.revoke(first, reason="performer withdrew consent", actor=PRODUCER)
+    events = registered.consent.audit(actor=PRODUCER)
+    assert [(event.kind, event.grant_id) for event in events] == [
+        ("generation_refused", None), ("granted", first), ("granted", second), ("revoked", first)]
+    assert [event.id for event in events] == sorted(event.id for event in events)
+    assert events[-1].actor == "priya" and events[-1].reason == "performer withdrew consent"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"description": "any use"}, "specifically"),
+    ({"description": "see the contract"}, "specifically"),
+    ({"uses": ["voice_clone"]}, "unknown use"),
+    ({"uses": []}, "at least one use"),
+    ({"valid_until": date(2020, 1, 1)}, "before valid from|already past"),
+])
+def test_vague_or_wrong_grants_are_refused(registered: Studio, changes: dict, message: str) -> None:
+    arguments = {"project": "Nightfall", "uses": ["likeness_reference"], "description": SPECIFIC,
+                 "valid_until": NEXT_MONTH} | changes
+    with pytest.raises(InvalidRequest, match=message):
+        registered.consent.grant("Ann Lee", actor=PRODUCER, **arguments)
+    assert registered.consent.audit(actor=PRODUCER) == []
+
+
+def test_descriptions_need_specific_words() -> None:
+    assert check_description("  costume fittings for the ballroom scene,\n previs only ") .startswith("costume")
+    with pytest.raises(InvalidRequest):
+        check_description("for all purposes")
+
+
+def test_only_producers_and_admins_manage_consent(registered: Studio) -> None:
+    designer = Actor("cole", Role.COSTUME_DESIGNER)
+    with pytest.raises(PermissionDenied, match=r"cole .*manage consent"):
+        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
+                                 valid_until=NEXT_MONTH, actor=designer)
+    with pytest.raises(PermissionDenied):
+        registered.consent.revoke(1, reason="just because I can", actor=designer)
+    with pytest.raises(PermissionDenied):
+        registered.consent.audit(actor=designer)
+
+
+def test_duplicate_names_and_aliases_are_refused(registered: Studio) -> None:
+    with pytest.raises(InvalidRequest, match="already registered"):
+        registered.consent.add_performer("annie", actor=PRODUCER)
+
+
+@pytest.fixture
+def cli(settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    def run(*args: str) -> tuple[int, str, str]:
+        return in_process(settings, capsys, monkeypatch, *args)
+
+    yield run
+
+
+def test_the_cli_goes_through_the_same_gate(cli, tmp_path: Path) -> None:
+    assert cli("consent", "add-performer", "Ann Lee", "--alias", "Annie", "--json")[0] == 0
+    generate = ("generate", "--prompt", "Annie at the door", "--project", "Nightfall", "--size", "64x64", "--json")
+    code, out, err = cli(*generate)
+    assert code == 1 and out == "" and err.startswith("error: refused: Ann Lee") and err.count("\n") == 1
+    evidence = tmp_path / "release.txt"
+    evidence.write_text("I agree to previs frames of the observatory scene. -- Ann Lee\n")
+    code, out, _ = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
+                       "--description", SPECIFIC, "--until", NEXT_MONTH.isoformat(), "--evidence", str(evidence),
+                       "--json")
+    assert code == 0, out
+    grant_id = json.loads(out)["id"]
+    code, out, _ = cli(*generate)
+    assert code == 0 and json.loads(out)[0]["record"]["consent_grants"] == [grant_id]
+    code, out, _ = cli("consent", "revoke", str(grant_id), "--reason", "performer withdrew consent", "--json")
+    assert code == 0 and len(json.loads(out)["withdrawn_frame_ids"]) == 1
+    code, out, _ = cli("consent", "list", "--json")
+    assert json.loads(out)[0]["grants"][0]["state"] == "revoked"
+    code, out, _ = cli("consent", "audit", "--json")
+    assert [event["kind"] for event in json.loads(out)] == ["generation_refused", "granted", "revoked"]
+    code, _, err = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
+                       "--description", SPECIFIC, "--until", "next week")
+    assert code == 1 and "YYYY-MM-DD" in err

@@ -1,0 +1,80 @@
+"""Schema from migrations, content-addressed files, and frames stored whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from previs.errors import StorageError
+from previs.storage import Database, FileStore, Frame
+from previs.storage.repositories import FrameRepository
+from previs.storage.tables import Base
+from previs.studio import FrameRequest, Studio
+
+
+def test_migrations_create_the_schema_from_empty(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with database.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert {"projects", "frames", "alembic_version"} <= set(inspect(connection).get_table_names())
+        head = connection.execute(text("select version_num from alembic_version")).scalar_one()
+    assert head == "0002"
+    Database(database.url)  # opening again finds it migrated and changes nothing
+    database.close()
+
+
+def test_foreign_keys_are_enforced_on_sqlite(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'fk.db'}")
+    with pytest.raises(StorageError, match="nothing was saved"), database.unit_of_work() as work:
+        work.frames.add(project_id=999, kind="set", sha256="a" * 64, file_sha256="b" * 64, path="x", width=1,
+                        height=1, seed=0, model="m", record={}, created_by="t")
+
+
+def test_files_are_content_addressed_and_names_are_never_user_input(tmp_path: Path) -> None:
+    files = FileStore(tmp_path)
+    digest = "ab" + "0" * 62
+    placed = files.place(digest, b"png bytes")
+    assert placed.relative_path == f"frames/ab/{digest}.png" and placed.created
+    assert files.place(digest, b"png bytes").created is False  # already there: kept, not rewritten
+    with pytest.raises(StorageError, match="not a sha256"):
+        files.place("../../etc/passwd", b"x")
+
+
+def _everything_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+def test_a_failure_between_file_and_row_leaves_nothing(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail_after_file_written(self, **fields):
+        assert _everything_under(studio.files.directory), "the file should have been placed by now"
+        raise StorageError("disk full (injected)")
+
+    monkeypatch.setattr(FrameRepository, "add", fail_after_file_written)
+    with pytest.raises(StorageError, match="injected"):
+        studio.generate(FrameRequest("quiet harbour at dawn", seed=1, count=2, width=64, height=64))
+    monkeypatch.undo()
+    assert _everything_under(studio.files.directory) == []
+    assert studio.list_frames() == []
+
+
+def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    real_commit = Session.commit
+
+    def broken_commit(self):
+        if any(isinstance(row, Frame) for row in self.identity_map.values()):
+            raise OperationalError("COMMIT", {}, Exception("database is locked (injected)"))
+        real_commit(self)
+
+    monkeypatch.setattr(Session, "commit", broken_commit)
+    with pytest.raises(StorageError, match="nothing was saved"):
+        studio.generate(FrameRequest("quiet harbour at dawn", seed=1, width=64, height=64))
+    monkeypatch.undo()
+    assert _everything_under(studio.files.directory) == []
+    assert studio.list_frames() == []
