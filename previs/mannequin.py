@@ -75,8 +75,9 @@ _TORSO_ROWS = (
 _WAIST_Y = 295.0
 _HEAD_CENTRE_Y, _HEAD_HALF_HEIGHT = 109.0, 42.0
 _HEAD_HALF_WIDTH, _HEAD_HALF_DEPTH = 29.5, 34.0
+CROWN_Y = _HEAD_CENTRE_Y - _HEAD_HALF_HEIGHT
 # The brow sits at 42% of the head's height; the face is what lies below it.
-_BROW_Y = _HEAD_CENTRE_Y - _HEAD_HALF_HEIGHT + 0.42 * 2 * _HEAD_HALF_HEIGHT
+_BROW_Y = CROWN_Y + 0.42 * 2 * _HEAD_HALF_HEIGHT
 
 # Joints of the figure's right side (the viewer's left when it faces front); its left side mirrors x.
 _SHOULDER: Vec3 = (-61.0, 200.0, -2.0)
@@ -173,7 +174,7 @@ def _head(turn: float) -> list[Part]:
 
 def _neck(turn: float) -> Part:
     outline, _ = _limb((0.0, 140.0, -6.0), (0.0, 186.0, -3.0), _NECK, turn)
-    return Part("neck", "neck", outline, 1.0, 10.0)
+    return Part("neck", "neck", outline, -1.0, 10.0)
 
 
 def _arm(side: float, turn: float) -> list[Part]:

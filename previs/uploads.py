@@ -1,18 +1,22 @@
 """Checks every uploaded file before anything else touches it.
 
-Uploads arrive as bytes, never as paths, so a user-chosen file name can never become a path here. The type
-is sniffed from the leading bytes (a file name or a browser's claimed type proves nothing). Image dimensions
-are read from the file header by this module, before Pillow is handed the bytes, so a decompression bomb (a
-tiny file declaring a huge picture) is refused without decoding a pixel and without relying on, or changing,
-Pillow's global ``MAX_IMAGE_PIXELS``.
+Uploads arrive as bytes, or as a path the program itself chose (a front end's temporary file), never as a
+user-chosen file name. The type is sniffed from the leading bytes (a file name or a browser's claimed type
+proves nothing). Image dimensions are read from the file header by this module, before Pillow is handed the
+bytes, so a decompression bomb (a tiny file declaring a huge picture) is refused without decoding a pixel and
+without relying on, or changing, Pillow's global ``MAX_IMAGE_PIXELS``.
+
+Every refusal is an ``UploadRejected`` whose message names the upload (``what``), the problem and the fix.
 
 Policies, so callers and users can rely on them:
 
 * Animated PNG and WebP files are rejected: taking one frame silently could fit a costume to a frame the
   user never looked at. A multi-picture JPEG (MPO, written by some cameras) is a still photo with extra
   views, so its primary picture is used.
-* Transparent areas of a photo are flattened onto white (how a browser shows them); transparent areas of a
-  mask count as "keep".
+* Transparent areas of a photo are flattened onto white (how a browser shows them).
+* A mask with transparent pixels is read by its alpha (opaque = paint), whatever colour was painted: that is
+  what a paint layer (e.g. a Gradio ImageEditor layer) holds. A mask without transparency is read by its
+  brightness (white = paint). Either way a pixel counts when it is at least 50% (``MASK_THRESHOLD``).
 * Pixels are taken as sRGB; embedded colour profiles and all metadata (EXIF, GPS, text chunks) are dropped.
   EXIF orientation is applied first, so the picture stands the way the camera held it.
 """
@@ -20,6 +24,8 @@ Policies, so callers and users can rely on them:
 from __future__ import annotations
 
 import io
+import os
+import re
 import struct
 import zlib
 
@@ -30,19 +36,21 @@ from previs.errors import UploadRejected
 MAX_IMAGE_BYTES = 20_000_000
 MAX_DOCUMENT_BYTES = 25_000_000
 MAX_UPLOAD_PIXELS = 40_000_000
+MIN_IMAGE_SIDE = 64
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 PDF_SIGNATURE = b"%PDF-"
 WHITE = (255, 255, 255)
-BLACK = (0, 0, 0)
 
-_TYPE_NAMES = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP", "PDF": "PDF"}
+_TYPE_NAMES = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP", "PDF": "PDF", "TEXT": "plain text"}
 IMAGE_MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-DOCUMENT_MIME_TYPES = {"PDF": "application/pdf", "PNG": "image/png", "JPEG": "image/jpeg"}
-# A mask is painted where it is at least 50% white.
+DOCUMENT_MIME_TYPES = {"PDF": "application/pdf", "PNG": "image/png", "JPEG": "image/jpeg", "TEXT": "text/plain"}
+# A mask pixel is painted where it is at least 50% white (or 50% opaque).
 MASK_THRESHOLD = 128
 # How far from the end of a PDF its %%EOF marker may sit (writers append a newline or a little padding).
 PDF_TAIL_BYTES = 1024
+# Control characters plain text may not hold (tab, line feed, form feed and carriage return are allowed).
+_TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 # What a broken or hostile file makes Pillow raise while decoding.
 _DECODE_ERRORS = (
@@ -59,125 +67,145 @@ _JPEG_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0
 # JPEG markers that stand alone, without a length field.
 _JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD9)})
 
+Upload = bytes | os.PathLike[str]
+
 
 def load_image_upload(
-    data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: int = MAX_UPLOAD_PIXELS, min_side: int = 64
+    data: Upload,
+    *,
+    what: str,
+    max_bytes: int = MAX_IMAGE_BYTES,
+    max_pixels: int = MAX_UPLOAD_PIXELS,
+    min_side: int = MIN_IMAGE_SIDE,
 ) -> Image.Image:
-    """Check an uploaded photo and return it as a fully loaded RGB image that no longer needs ``data``."""
-    image = _decode_image(
-        data, max_bytes=max_bytes, max_pixels=max_pixels, min_side=min_side, background=WHITE
-    )
-    return image.convert("RGB")
+    """Check an uploaded picture (``what`` names it in messages, e.g. "performer photo") and return it as a
+    fully loaded, upright RGB image that no longer needs ``data``."""
+    content = _read(data, what, max_bytes)
+    image = _decode_image(content, what, max_pixels=max_pixels, min_side=min_side)
+    return _flatten(image, WHITE).convert("RGB")
 
 
-def load_mask_upload(data: bytes, *, size: tuple[int, int]) -> Image.Image:
+def load_mask_upload(data: Upload, *, size: tuple[int, int], what: str = "mask") -> Image.Image:
     """Check an uploaded mask for a picture of ``size`` (width, height); return it as mode "L", 0 or 255.
 
-    White means paint, black means keep; a pixel is painted when it is at least 50% white (>= 128 of 255).
     A mask that paints nothing is refused (the fitting would change nothing); one painting everything is fine.
     """
-    image = _decode_image(
-        data, max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_UPLOAD_PIXELS, min_side=1, background=BLACK
-    )
+    content = _read(data, what, MAX_IMAGE_BYTES)
+    image = _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
     if image.size != tuple(size):
         raise UploadRejected(
-            f"The mask is {_dims(image.size)} pixels but the picture is {_dims(size)}; "
+            f"The {what} is {_dims(image.size)} pixels but the picture it masks is {_dims(size)}; "
             "draw or export the mask at the picture's size."
         )
-    mask = image.convert("L").point(lambda v: 255 if v >= MASK_THRESHOLD else 0)
+    mask = _mask_values(image).point(lambda v: 255 if v >= MASK_THRESHOLD else 0)
     if mask.getbbox() is None:
         raise UploadRejected(
-            "The mask marks nothing to paint (it is all black or transparent); "
-            "paint the area to change in white."
+            f"The {what} marks nothing to paint (it is all black or all transparent); "
+            "paint the area to change in white, or on a transparent layer."
         )
     return mask
 
 
-def check_document_upload(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
-    """Check a consent evidence document (PDF, PNG or JPEG) and return its sniffed MIME type.
+def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> tuple[bytes, str]:
+    """Check a consent evidence document (PDF, PNG, JPEG or UTF-8 plain text); return its bytes, unchanged,
+    and its sniffed MIME type.
 
     Images are fully decoded with the same checks as photos, so a broken or hostile one is refused now rather
     than when someone opens the evidence. A PDF must start with its signature and end with an end-of-file
-    marker, which catches a truncated upload; its contents are not interpreted.
+    marker, which catches a truncated upload; its contents are not interpreted. Text must be UTF-8 without
+    control characters (other than tabs and line breaks) and not blank.
     """
-    _check_length(data, max_bytes)
-    kind = _sniff(data)
+    content = _read(data, what, max_bytes)
+    kind = _sniff(content)
     if kind not in DOCUMENT_MIME_TYPES:
         raise UploadRejected(
-            f"This file is {_describe(kind)}; consent documents must be PDF, PNG or JPEG. "
-            "Scan or export the signed document to one of those."
+            f"The {what} is {_describe(kind)}; consent documents must be PDF, PNG, JPEG or plain text "
+            "(UTF-8). Scan or export the signed document to one of those."
         )
-    if kind == "PDF":
-        if b"%%EOF" not in data[-PDF_TAIL_BYTES:]:
+    if kind == "PDF" and b"%%EOF" not in content[-PDF_TAIL_BYTES:]:
+        raise UploadRejected(
+            f"The {what} is an incomplete PDF (it has no end-of-file marker); upload the whole file again."
+        )
+    if kind == "TEXT" and not content.decode("utf-8-sig").strip():
+        raise UploadRejected(f"The {what} is blank text; upload the document's text or a scan of it.")
+    if kind in IMAGE_MIME_TYPES:
+        _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
+    return content, DOCUMENT_MIME_TYPES[kind]
+
+
+def _read(data: Upload, what: str, max_bytes: int) -> bytes:
+    """The upload's bytes, size-checked; a path is measured before it is read."""
+    if not isinstance(data, bytes | bytearray):
+        try:
+            _check_length(os.stat(data).st_size, what, max_bytes)
+            with open(data, "rb") as file:
+                data = file.read(max_bytes + 1)
+        except OSError as error:
             raise UploadRejected(
-                "The PDF is incomplete (it has no end-of-file marker); upload the whole file again."
-            )
-    else:
-        _decode_image(data, max_bytes=max_bytes, max_pixels=MAX_UPLOAD_PIXELS, min_side=1, background=WHITE)
-    return DOCUMENT_MIME_TYPES[kind]
+                f"The {what} could not be read ({error.strerror or error}); upload it again."
+            ) from error
+    _check_length(len(data), what, max_bytes)
+    return bytes(data)
 
 
-def _decode_image(
-    data: bytes, *, max_bytes: int, max_pixels: int, min_side: int, background: tuple[int, int, int]
-) -> Image.Image:
-    """Run every check on an uploaded picture; return it decoded, upright, flattened onto ``background``,
-    without metadata and detached from ``data``."""
-    _check_length(data, max_bytes)
+def _decode_image(data: bytes, what: str, *, max_pixels: int, min_side: int) -> Image.Image:
+    """Run every check on an uploaded picture; return it decoded, upright, without metadata and detached
+    from ``data`` (still in its own mode: transparency is the caller's to interpret)."""
     kind = _sniff(data)
     if kind not in IMAGE_MIME_TYPES:
         raise UploadRejected(
-            f"This file is {_describe(kind)}; pictures must be PNG, JPEG or WebP. "
+            f"The {what} is {_describe(kind)}; pictures must be PNG, JPEG or WebP. "
             "Export or save it as one of those."
         )
-    declared = _declared_size(data, kind)
-    _check_dimensions(declared, max_pixels=max_pixels, min_side=min_side)
+    declared = _declared_size(data, kind, what)
+    _check_dimensions(declared, what, max_pixels=max_pixels, min_side=min_side)
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as image:
             if image.size != declared:
-                raise UploadRejected(_corrupt_message(kind))
+                raise UploadRejected(_corrupt_message(kind, what))
             if kind != "JPEG" and getattr(image, "is_animated", False):
                 raise UploadRejected(
-                    "Animated pictures are not accepted; "
-                    "upload a still PNG, JPEG or WebP of the one frame to use."
+                    f"The {what} is animated; upload a still PNG, JPEG or WebP of the one frame to use."
                 )
             image.load()
-            flat = _normalise(ImageOps.exif_transpose(image), background=background)
+            upright = _to_8_bits(ImageOps.exif_transpose(image))
     except UploadRejected:
         raise
     except _DECODE_ERRORS as error:
-        raise UploadRejected(_corrupt_message(kind)) from error
-    flat.info.clear()
-    return flat
+        raise UploadRejected(_corrupt_message(kind, what)) from error
+    upright.info = {key: value for key, value in upright.info.items() if key == "transparency"}
+    return upright
 
 
-def _check_length(data: bytes, max_bytes: int) -> None:
-    if not data:
+def _check_length(length: int, what: str, max_bytes: int) -> None:
+    if not length:
         raise UploadRejected(
-            "The file is empty (0 bytes); choose the file again or check that it saved properly."
+            f"The {what} is empty (0 bytes); choose the file again or check that it saved properly."
         )
-    if len(data) > max_bytes:
+    if length > max_bytes:
         raise UploadRejected(
-            f"The file is {_megabytes(len(data))}; the limit is {_megabytes(max_bytes)}. "
+            f"The {what} is {_megabytes(length)}; the limit is {_megabytes(max_bytes)}. "
             "Export it smaller (fewer pixels or stronger JPEG compression) and upload again."
         )
 
 
-def _check_dimensions(size: tuple[int, int], *, max_pixels: int, min_side: int) -> None:
+def _check_dimensions(size: tuple[int, int], what: str, *, max_pixels: int, min_side: int) -> None:
     width, height = size
     if width * height > max_pixels:
         raise UploadRejected(
-            f"The picture declares {_dims(size)} pixels ({width * height:,}), more than the {max_pixels:,} "
-            "accepted; scale it down before uploading."
+            f"The {what} declares {_dims(size)} pixels ({width * height:,}), more than the {max_pixels:,} "
+            "accepted (a file like this can be a decompression bomb); scale it down before uploading."
         )
     if min(width, height) < min_side:
         raise UploadRejected(
-            f"The picture is only {_dims(size)} pixels; each side must be at least {min_side} pixels. "
+            f"The {what} is only {_dims(size)} pixels; each side must be at least {min_side} pixels. "
             "Upload a larger picture."
         )
 
 
 def _sniff(data: bytes) -> str | None:
-    """Name the file type from its signature bytes, or None when it is none that previs reads."""
+    """Name the file type from its signature bytes (or, failing that, as UTF-8 plain text), or None when it
+    is none that previs reads."""
     if data.startswith(PNG_SIGNATURE):
         return "PNG"
     if data.startswith(JPEG_SIGNATURE):
@@ -186,17 +214,25 @@ def _sniff(data: bytes) -> str | None:
         return "WEBP"
     if data.startswith(PDF_SIGNATURE):
         return "PDF"
-    return None
+    return "TEXT" if _is_plain_text(data) else None
 
 
-def _declared_size(data: bytes, kind: str) -> tuple[int, int]:
+def _is_plain_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return _TEXT_FORBIDDEN.search(text) is None
+
+
+def _declared_size(data: bytes, kind: str, what: str) -> tuple[int, int]:
     """Read (width, height) from the header alone; refuse a header too broken to say."""
     try:
         size = _HEADER_READERS[kind](data)
     except (struct.error, IndexError) as error:
-        raise UploadRejected(_corrupt_message(kind)) from error
+        raise UploadRejected(_corrupt_message(kind, what)) from error
     if size is None or min(size) < 1:
-        raise UploadRejected(_corrupt_message(kind))
+        raise UploadRejected(_corrupt_message(kind, what))
     return size
 
 
@@ -248,21 +284,37 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
 _HEADER_READERS = {"PNG": _png_size, "JPEG": _jpeg_size, "WEBP": _webp_size}
 
 
-def _normalise(image: Image.Image, *, background: tuple[int, int, int]) -> Image.Image:
-    """Bring 16-bit greyscale to 8 bits (scaled, not clipped) and composite any transparency onto
-    ``background``; an opaque 8-bit picture comes back unchanged."""
+def _to_8_bits(image: Image.Image) -> Image.Image:
+    """16- and 32-bit greyscale scaled (not clipped) to 8 bits; other modes come back unchanged."""
     if image.mode.startswith("I"):
-        image = image.point(lambda value: value / 256)
-    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
+        return image.convert("I").point(lambda value: value / 256).convert("L")
+    return image
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def _flatten(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """Any transparency composited onto ``background``; an opaque picture comes back unchanged."""
+    if not _has_alpha(image):
         return image
     rgba = image.convert("RGBA")
-    canvas = Image.new("RGBA", rgba.size, (*background, 255))
-    return Image.alpha_composite(canvas, rgba)
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (*background, 255)), rgba)
 
 
-def _corrupt_message(kind: str) -> str:
+def _mask_values(image: Image.Image) -> Image.Image:
+    """The mode "L" values a mask is thresholded on: alpha where some pixel is transparent, else brightness."""
+    if _has_alpha(image):
+        alpha = image.convert("RGBA").getchannel("A")
+        if alpha.getextrema()[0] < MASK_THRESHOLD:
+            return alpha
+    return image.convert("L")
+
+
+def _corrupt_message(kind: str, what: str) -> str:
     return (
-        f"The {_TYPE_NAMES[kind]} file is damaged or incomplete and cannot be read; "
+        f"The {what} is a damaged or incomplete {_TYPE_NAMES[kind]} file and cannot be read; "
         "open it in an image editor, save it again and re-upload."
     )
 
@@ -270,6 +322,8 @@ def _corrupt_message(kind: str) -> str:
 def _describe(kind: str | None) -> str:
     if kind is None:
         return "not a recognised file type"
+    if kind == "TEXT":
+        return "plain text"
     return "a PDF document" if kind == "PDF" else f"a {_TYPE_NAMES[kind]} picture"
 
 
