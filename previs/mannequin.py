@@ -114,7 +114,7 @@ def build(turn_degrees: float, head_turn_degrees: float) -> Mannequin:
         parts=tuple(sorted(parts, key=lambda part: part.depth)),
         brow_y=_BROW_Y,
         waist_y=_WAIST_Y,
-        hem_y=_WAIST_Y + 45.0,
+        hem_y=_WAIST_Y + 30.0,
         ankle_y=_ANKLE[1],
         face_visible=math.cos(head_turn) > 0,
     )
