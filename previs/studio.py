@@ -41,6 +41,7 @@ from previs.storyboard import (
     build_storyboard,
     storyboard_sheet,
 )
+from previs.uploads import check_document_upload
 
 log = logging.getLogger(__name__)
 
@@ -492,6 +493,10 @@ def _carried_details(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in ("prompt_template", "scene", "shot", "costume", "fitting") if key in record}
 
 
+def check_evidence(data: bytes) -> tuple[bytes, str]:
+    return check_document_upload(data, what="the consent evidence document")
+
+
 def open_studio(settings: Settings, *, generator: Generator | None = None,
                 clock: Callable[[], datetime] | None = None) -> Studio:
     """The composition root: builds storage, registry, signer and generator once; the model loads on first use."""
@@ -506,7 +511,7 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     frames = FileStore(home, "frames")
     consent = ConsentRegistry(database, evidence=FileStore(home, "evidence"),
                               withdrawn=FileStore(home, "withdrawn"), frames=frames, policy=settings.consent_policy,
-                              clock=clock)
+                              clock=clock, check_evidence=check_evidence)
     identity = load_or_create_identity(home / "signing", cert_file=settings.signing_cert,
                                        key_file=settings.signing_key, studio=settings.studio_name)
     recorder = FrameRecorder(database, frames, FileStore(home, "inputs"), identity, home / HEAD_FILE)
