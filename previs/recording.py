@@ -89,22 +89,27 @@ class FrameRecorder:
         self.head_file = head_file
         self._lock = threading.Lock()
 
-    def store(self, images: Sequence[GeneratedImage], context: FrameContext,
+    def store(self, groups: Sequence[tuple[Sequence[GeneratedImage], FrameContext]],
               before_commit: Callable[[UnitOfWork], None] | None = None) -> list[Frame]:
-        """Store every image, or none. ``before_commit`` runs inside the transaction (the consent re-check)."""
+        """Store every image of every group (e.g. fitting variants and their board), or none.
+
+        ``before_commit`` runs inside the transaction (the consent re-check).
+        """
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
-        prepared = [self._prepare(generated, context, created_at) for generated in images]
+        prepared = [(self._prepare(generated, context, created_at), context)
+                    for images, context in groups for generated in images]
+        inputs = {item.sha256: item for _, context in groups for item in context.inputs}
         placed: list[PlacedFile] = []
         try:
-            for item in context.inputs:
+            for item in inputs.values():
                 placed.append(self.inputs.place(item.sha256, item.png))
-            for item in prepared:
-                placed.append(self.frames.place(item.file_sha256, item.data))
+            frame_files = [self.frames.place(item.file_sha256, item.data) for item, _ in prepared]
+            placed.extend(frame_files)
             with self._lock:
                 with self.database.unit_of_work() as work:
                     if before_commit is not None:
                         before_commit(work)
-                    rows, last = self._add_rows(work, prepared, placed[len(context.inputs):], context, created_at)
+                    rows, last = self._add_rows(work, prepared, frame_files, created_at)
                 self._keep_head(last)
         except BaseException:
             for file in placed:
@@ -135,19 +140,18 @@ class FrameRecorder:
                             ingredients=ingredients)
         return _Prepared(generated, record, signed, sha256_bytes(signed))
 
-    def _add_rows(self, work: UnitOfWork, prepared: list[_Prepared], placed: list[PlacedFile],
-                  context: FrameContext, created_at: str) -> tuple[list[Frame], LedgerEntry | None]:
-        project_row = work.projects.get_or_create(context.project)
+    def _add_rows(self, work: UnitOfWork, prepared: list[tuple[_Prepared, FrameContext]],
+                  placed: list[PlacedFile], created_at: str) -> tuple[list[Frame], LedgerEntry | None]:
         last_row = work.ledger.last()
         last = None if last_row is None else ledger_entry(last_row)
         rows = []
-        for item, file in zip(prepared, placed, strict=True):
+        for (item, context), file in zip(prepared, placed, strict=True):
             row = work.frames.add(
-                project=project_row, kind=context.kind, sha256=item.record["sha256"], file_sha256=item.file_sha256,
-                path=file.relative_path, width=item.generated.image.width, height=item.generated.image.height,
-                seed=item.generated.seed, model=item.generated.generation["model"]["name"], record=item.record,
-                parent_id=context.parent_id, created_by=context.user, scene_id=context.scene_id,
-                shot_id=context.shot_id,
+                project=work.projects.get_or_create(context.project), kind=context.kind,
+                sha256=item.record["sha256"], file_sha256=item.file_sha256, path=file.relative_path,
+                width=item.generated.image.width, height=item.generated.image.height, seed=item.generated.seed,
+                model=item.generated.generation["model"]["name"], record=item.record, parent_id=context.parent_id,
+                created_by=context.user, scene_id=context.scene_id, shot_id=context.shot_id,
             )
             for grant_id in context.grant_ids:
                 work.consent.link_frame(row.id, grant_id)

@@ -10,7 +10,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from previs.uploads import check_document_upload
 log = logging.getLogger(__name__)
 
 FRAME_KINDS = ("set", "costume", "storyboard")
+Derived = Callable[[list[GeneratedImage], FrameContext], list[tuple[list[GeneratedImage], FrameContext]]]
 DEFAULT_PROJECT = "default"
 _PROJECT_NAME = re.compile(r"^[\w][\w .,'&()+-]{0,99}$")
 
@@ -316,27 +317,29 @@ class Studio:
         )
 
     def run_generation(self, request: GenerationRequest, context: FrameContext, *, actor: Actor,
-                       likeness: Sequence[LikenessUse] = (),
-                       compose: Callable[[list[GeneratedImage]], list[GeneratedImage]] | None = None,
-                       ) -> list[FrameInfo]:
+                       likeness: Sequence[LikenessUse] = (), derived: Derived | None = None) -> list[FrameInfo]:
         """The core path every frame takes: consent gate, generation, then record, sign, store and ledger.
 
         ``likeness`` lists the uses the caller knows of (a performer photo); the prompt is searched for
-        registered performers here, so no caller can skip it.
+        registered performers here, so no caller can skip it. ``derived`` makes further frames from the
+        generated ones (a fitting board), stored in the same transaction and under the same grants.
         """
         # 1. The consent gate, before any model work
         uses = _unique_uses([*likeness, *self.consent.uses_in_prompt(request.prompt)])
         grant_ids = self.consent.check(context.project, uses, actor=actor,
                                        detail={"kind": context.kind, "prompt": request.prompt[:300]})
-        # 2. Generate (and compose, e.g. a fitting board from the variants)
+        # 2. Generate
         images = self.generator.generate(request)
-        if compose is not None:
-            images = compose(images)
         # 3. Record, sign and store together, re-checking that no grant ended meanwhile
-        details = {**context.details, "likeness_uses": [asdict(use) for use in uses]}
-        context = FrameContext(**{**context.__dict__, "grant_ids": grant_ids, "details": details})
-        rows = self.recorder.store(images, context,
-                                   before_commit=lambda work: self.consent.still_active(work, grant_ids))
+        consent = {"grant_ids": grant_ids, "details": {**context.details,
+                                                        "likeness_uses": [asdict(use) for use in uses]}}
+        context = replace(context, **consent)
+        groups = [(images, context)]
+        if derived is not None:
+            groups += [(more, replace(more_context, grant_ids=grant_ids,
+                                      details={**more_context.details, **consent["details"]}))
+                       for more, more_context in derived(images, context)]
+        rows = self.recorder.store(groups, before_commit=lambda work: self.consent.still_active(work, grant_ids))
         return [self._info(row, context.project) for row in rows]
 
     def list_frames(self, *, project: str | None = None, kind: str | None = None, limit: int = 100,
