@@ -158,8 +158,8 @@ class ConsentRegistry:
     """Performers, grants and their history, and the gate. Thread-safe through the database."""
 
     def __init__(self, database: Database, evidence: FileStore, withdrawn: FileStore, frames: FileStore, *,
-                 policy: str = "keep", clock: Callable[[], datetime] | None = None,
-                 check_evidence: Callable[[bytes], tuple[bytes, str]] | None = None):
+                 check_evidence: Callable[[bytes], tuple[bytes, str]], policy: str = "keep",
+                 clock: Callable[[], datetime] | None = None):
         if policy not in POLICIES:
             raise InvalidRequest(f"consent policy {policy!r} is unknown: use one of {', '.join(POLICIES)}")
         self.database = database
@@ -205,8 +205,6 @@ class ConsentRegistry:
             raise InvalidRequest(f"valid until {valid_until} is already past: a grant must end today or later")
         placed, evidence_type, evidence_sha256 = None, None, None
         if evidence is not None:
-            if self._check_evidence is None:
-                raise InvalidRequest("evidence documents are not accepted by this registry")
             data, evidence_type = self._check_evidence(evidence)
             evidence_sha256 = sha256_bytes(data)
             placed = self._evidence.place(evidence_sha256, data, suffix="")

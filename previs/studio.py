@@ -23,27 +23,43 @@ from previs.generation.generator import GeneratedImage, GenerationRequest, Gener
 from previs.generation.models import PRESETS, TINY_MODEL, TINY_NOTICE, is_available_offline, resolve_model
 from previs.imaging import pixel_sha256
 from previs.permissions import Action, Actor, Role
+from previs.prompts import CostumeDetails, load_library
 from previs.provenance.credentials import export_jpeg
 from previs.provenance.identity import load_or_create_identity
 from previs.provenance.ledger import ChainReport, verify_chain
 from previs.provenance.verify import LedgerMatch, Verification, verify_image
 from previs.recording import HEAD_FILE, FrameContext, FrameRecorder, InputImage, ledger_entry
 from previs.review import ReviewDesk, current_statuses
+from previs.scene_desk import SceneDesk, SceneInfo, ShotInfo
 from previs.settings import Settings
 from previs.storage import Database, FileStore, Frame
+from previs.storyboard import (
+    Sheet,
+    ShotProgress,
+    StoryboardRequest,
+    StoryboardResult,
+    build_storyboard,
+    storyboard_sheet,
+)
+from previs.uploads import check_document_upload
 
 log = logging.getLogger(__name__)
 
-FRAME_KINDS = ("set", "costume", "storyboard", "fitting_board")
+FRAME_KINDS = ("set", "costume", "storyboard")
 DEFAULT_PROJECT = "default"
 _PROJECT_NAME = re.compile(r"^[\w][\w .,'&()+-]{0,99}$")
 
 
 @dataclass(frozen=True)
 class FrameRequest:
-    """A request for concept frames, as any front end states it."""
+    """A request for concept frames, as any front end states it.
 
-    prompt: str
+    With a ``scene`` (a stored scene number of the project) or a ``style``, or for costume and storyboard
+    frames, the prompt is rendered from the department's template to fit the text encoder, and ``prompt``
+    (if any) describes the scene instead of a stored one. Otherwise ``prompt`` goes to the model as written.
+    """
+
+    prompt: str = ""
     negative_prompt: str = ""
     seed: int | None = None
     steps: int | None = None
@@ -54,6 +70,14 @@ class FrameRequest:
     count: int = 1
     project: str = DEFAULT_PROJECT
     kind: str = "set"
+    scene: str | None = None
+    shot: int | None = None  # storyboard frames: the shot's order in the scene (default 1)
+    style: str | None = None
+    costume: str = ""  # costume frames: the garment, e.g. "a belted wool trench coat, 1940s"
+
+    @property
+    def templated(self) -> bool:
+        return self.scene is not None or self.style is not None or self.kind in ("costume", "storyboard")
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,8 @@ class FrameInfo:
     status: str
     record: dict[str, Any] = field(repr=False)
     review: str = "pending"  # the newest review decision: pending | approved | changes_requested | rejected
+    scene_id: int | None = None
+    shot_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,6 +177,8 @@ class Studio:
                  consent: ConsentRegistry, recorder: FrameRecorder):
         self.settings = settings
         self.reviews = ReviewDesk(database, consent.expire_due)
+        self.scenes = SceneDesk(database)
+        self.prompts = load_library()
         self.database = database
         self.files = files
         self.generator = generator
@@ -200,25 +228,72 @@ class Studio:
     # -- frames ----------------------------------------------------------------------------------------
 
     def generate(self, request: FrameRequest, *, actor: Actor | None = None) -> list[FrameInfo]:
-        """Generate and store set-concept frames; every frame of the request is stored, or none is."""
+        """Generate and store concept frames; every frame of the request is stored, or none is."""
         actor = actor or self.local_actor
-        actor.require(Action.GENERATE_SET)
+        actor.require(Action.BUILD_STORYBOARD if request.kind == "storyboard" else Action.GENERATE_SET)
         project = check_project_name(request.project)
         if request.kind not in FRAME_KINDS:
             raise InvalidRequest(f"unknown frame kind {request.kind!r}: use one of {', '.join(FRAME_KINDS)}")
+        prompt, negative, context = self._prompt(request, project, actor)
         return self.run_generation(
             GenerationRequest(
-                prompt=request.prompt, negative_prompt=request.negative_prompt, seed=request.seed,
+                prompt=prompt, negative_prompt=negative, seed=request.seed,
                 steps=request.steps, guidance=request.guidance, width=request.width, height=request.height,
                 scheduler=request.scheduler, count=request.count,
             ),
-            FrameContext(project=project, kind=request.kind, user=actor.name),
+            context,
             actor=actor,
         )
 
+    def _prompt(self, request: FrameRequest, project: str, actor: Actor) -> tuple[str, str, FrameContext]:
+        """The text the model gets, and the frame's context (scene, shot, template) it came from."""
+        context = FrameContext(project=project, kind=request.kind, user=actor.name)
+        if not request.templated:
+            if not request.prompt.strip():
+                raise InvalidRequest("prompt is empty: describe what the frame should show, or pick a --scene")
+            unread = unread_tail(request.prompt, *self.generator.token_counter())
+            if unread:
+                context = FrameContext(project=project, kind=request.kind, user=actor.name, details={
+                    "prompt_fit": f"The text encoder reads only the start of this prompt; it ignores: {unread!r}. "
+                                  "Shorten the prompt, or pick a scene and style to have it fitted."})
+            return request.prompt, request.negative_prompt, context
+        scene = self.scenes.scene(project, request.scene, actor=actor) if request.scene is not None else None
+        if scene is None and not request.prompt.strip():
+            raise InvalidRequest(f"a {request.kind} frame needs a scene number or a description of the scene")
+        shot = self._shot(scene, request) if request.kind == "storyboard" else None
+        count_tokens, token_limit = self.generator.token_counter()
+        rendered = self.prompts.render(
+            request.kind, scene=scene.to_scene() if scene else None,
+            description=None if scene else request.prompt, shot=shot.to_shot() if shot else None,
+            costume=CostumeDetails(request.costume) if request.kind == "costume" else None,
+            style=request.style, count_tokens=count_tokens, token_limit=token_limit,
+        )
+        negative = ", ".join(part for part in (rendered.negative_prompt, request.negative_prompt) if part)
+        details: dict[str, Any] = {"prompt_template": rendered.to_record()}
+        if scene is not None:
+            details["scene"] = {"number": scene.number, "heading": scene.heading}
+        if shot is not None:
+            details["shot"] = {"order": shot.order, "description": shot.description, "size": shot.size,
+                               "angle": shot.angle}
+        return rendered.prompt, negative, FrameContext(
+            project=project, kind=request.kind, user=actor.name, scene_id=scene.id if scene else None,
+            shot_id=shot.id if shot else None, details=details,
+        )
+
+    @staticmethod
+    def _shot(scene: SceneInfo | None, request: FrameRequest) -> ShotInfo:
+        if scene is None:
+            raise InvalidRequest("a storyboard frame needs --scene (and optionally --shot)")
+        order = request.shot or 1
+        found = next((shot for shot in scene.shots if shot.order == order), None)
+        if found is None:
+            raise InvalidRequest(f"scene {scene.number} has shots 1 to {len(scene.shots)}; there is no shot {order}")
+        return found
+
     def vary(self, frame_id: int, *, count: int = 4, strength: float = 0.6, seed: int | None = None,
-             actor: Actor | None = None) -> list[FrameInfo]:
-        """Variations of a stored frame (image-to-image over it, same prompt, new seeds); lineage is kept."""
+             changes: str = "", actor: Actor | None = None) -> list[FrameInfo]:
+        """Variations of a stored frame (image-to-image over it, new seeds), optionally with requested
+        ``changes`` added to its prompt; the new frames keep its scene and shot and name it as their parent."""
         actor = actor or self.local_actor
         actor.require(Action.GENERATE_SET)
         parent = self.get_frame(frame_id, actor=actor)
@@ -227,12 +302,13 @@ class Studio:
             picture = opened.convert("RGB")
         context = FrameContext(
             project=parent.project, kind=parent.kind, user=actor.name, parent_id=parent.id,
-            scene_id=parent.record.get("scene_id"), shot_id=parent.record.get("shot_id"),
+            scene_id=parent.scene_id, shot_id=parent.shot_id,
             inputs=[InputImage("parent_frame", f"frame {parent.id}", Path(parent.path).read_bytes(), "init_image")],
-            details=_carried_details(parent.record),
+            details={**_carried_details(parent.record), **({"changes": changes.strip()} if changes.strip() else {})},
         )
         return self.run_generation(
-            GenerationRequest(prompt=generation["prompt"], negative_prompt=generation["negative_prompt"],
+            GenerationRequest(prompt=", ".join(part for part in (changes.strip(), generation["prompt"]) if part),
+                              negative_prompt=generation["negative_prompt"],
                               seed=seed, steps=generation["steps"], guidance=generation["guidance"],
                               scheduler=generation["scheduler"]["requested"], count=count,
                               mode="image-to-image", init_image=picture, strength=strength),
@@ -295,8 +371,20 @@ class Studio:
             sha256=row.sha256, file_sha256=row.file_sha256, seed=row.seed, model=row.model, width=row.width,
             height=row.height,
             created_by=row.created_by, created_at=created_at.isoformat(timespec="seconds"), status=row.status,
-            record=row.record, review=review,
+            record=row.record, review=review, scene_id=row.scene_id, shot_id=row.shot_id,
         )
+
+    # -- storyboards -----------------------------------------------------------------------------------
+
+    def build_storyboard(self, request: StoryboardRequest, *, actor: Actor | None = None,
+                         progress: Callable[[ShotProgress], None] | None = None) -> StoryboardResult:
+        """Draw every shot of the scenes not drawn yet in the style (resumable), reporting each shot."""
+        return build_storyboard(self, request, actor=actor or self.local_actor, progress=progress)
+
+    def storyboard_sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
+                         style: str | None = None, actor: Actor | None = None) -> Sheet:
+        return storyboard_sheet(self, project, scenes, columns=columns, page_size=page_size, style=style,
+                                actor=actor or self.local_actor)
 
     # -- provenance ------------------------------------------------------------------------------------
 
@@ -374,6 +462,21 @@ class Studio:
         self.database.close()
 
 
+def unread_tail(prompt: str, count_tokens: Callable[[str], int], token_limit: int) -> str:
+    """The words at the end of a prompt that the text encoder will not see ("" when it all fits)."""
+    if count_tokens(prompt) <= token_limit:
+        return ""
+    words = prompt.split()
+    low, high = 0, len(words)  # the longest prefix of words that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count_tokens(" ".join(words[:middle])) <= token_limit:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[low:])
+
+
 def _unique_uses(uses: Sequence[LikenessUse]) -> list[LikenessUse]:
     seen: dict[tuple[str, str], LikenessUse] = {}
     for use in uses:
@@ -387,7 +490,11 @@ def _recorded_likeness(record: dict[str, Any]) -> list[LikenessUse]:
 
 def _carried_details(record: dict[str, Any]) -> dict[str, Any]:
     """What a variation keeps from its parent's record: the prompt template, scene, shot and costume."""
-    return {key: record[key] for key in ("prompt_template", "scene", "shot", "costume") if key in record}
+    return {key: record[key] for key in ("prompt_template", "scene", "shot", "costume", "fitting") if key in record}
+
+
+def check_evidence(data: bytes) -> tuple[bytes, str]:
+    return check_document_upload(data, what="the consent evidence document")
 
 
 def open_studio(settings: Settings, *, generator: Generator | None = None,
@@ -404,7 +511,7 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     frames = FileStore(home, "frames")
     consent = ConsentRegistry(database, evidence=FileStore(home, "evidence"),
                               withdrawn=FileStore(home, "withdrawn"), frames=frames, policy=settings.consent_policy,
-                              clock=clock)
+                              clock=clock, check_evidence=check_evidence)
     identity = load_or_create_identity(home / "signing", cert_file=settings.signing_cert,
                                        key_file=settings.signing_key, studio=settings.studio_name)
     recorder = FrameRecorder(database, frames, FileStore(home, "inputs"), identity, home / HEAD_FILE)

@@ -221,3 +221,17 @@ def test_the_cli_goes_through_the_same_gate(cli, tmp_path: Path) -> None:
     code, _, err = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
                        "--description", SPECIFIC, "--until", "next week")
     assert code == 1 and "YYYY-MM-DD" in err
+
+
+def test_evidence_is_checked_and_kept_by_sha256(registered: Studio) -> None:
+    import hashlib
+
+    release = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    granted = registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"],
+                                       description=SPECIFIC, valid_until=NEXT_MONTH, evidence=release, actor=PRODUCER)
+    assert granted.evidence_sha256 == hashlib.sha256(release).hexdigest()
+    assert registered.consent.evidence(granted.id, actor=PRODUCER) == (release, "application/pdf")
+    with pytest.raises(InvalidRequest, match="evidence"):
+        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
+                                 valid_until=NEXT_MONTH, evidence=b"\x00\x01\x02 not a document", actor=PRODUCER)
+    assert [event.kind for event in registered.consent.audit(actor=PRODUCER)] == ["granted"]

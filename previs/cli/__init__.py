@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from previs import __version__
-from previs.cli import frames, provenance, review
+from previs.cli import frames, provenance, review, scenes, storyboard
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.cli.users import users_app
@@ -48,6 +48,10 @@ def _global_options(
 app.command()(frames.generate)
 app.command()(frames.frames)
 app.command()(frames.models)
+app.command()(frames.styles)
+app.command("import-script")(scenes.import_script)
+app.command()(scenes.scenes)
+app.command()(storyboard.storyboard)
 app.command()(provenance.verify)
 app.command()(provenance.reproduce)
 app.command()(provenance.export)

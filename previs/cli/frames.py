@@ -12,7 +12,7 @@ from previs.studio import DEFAULT_PROJECT, FrameRequest
 
 def generate(
     context: typer.Context,
-    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What the frame shows.")],
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What the frame shows (or describes the scene).")] = "",
     negative: Annotated[str, typer.Option("--negative", help="What the frame must not show.")] = "",
     seed: Annotated[int | None, typer.Option(help="Seed for reproducible frames; drawn at random if omitted.")] = None,
     steps: Annotated[int | None, typer.Option(help="Denoising steps (default: the model's).")] = None,
@@ -21,14 +21,25 @@ def generate(
     count: Annotated[int, typer.Option(help="Number of frames (1-8).")] = 1,
     scheduler: Annotated[str, typer.Option(help="default, ddim, euler, euler_a, dpmpp_2m or unipc.")] = "default",
     project: Annotated[str, typer.Option(help="Project the frames belong to.")] = DEFAULT_PROJECT,
+    scene: Annotated[str | None, typer.Option(help="A stored scene of --project (see `scenes`).")] = None,
+    kind: Annotated[str, typer.Option(help="set, costume or storyboard: which department's template.")] = "set",
+    style: Annotated[str | None, typer.Option(help="Style preset, e.g. concept_art, pencil_storyboard.")] = None,
+    shot: Annotated[int | None, typer.Option(help="Storyboard: the shot of the scene (default 1).")] = None,
+    costume: Annotated[str, typer.Option(help="Costume frames: the garment, fabric and period.")] = "",
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Generate concept frames from a prompt and store them with their generation record."""
+    """Generate concept frames from a prompt or a stored scene and store them with their record."""
     width, height = parse_size(size)
     frames = state(context).studio.generate(FrameRequest(
         prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, width=width,
-        height=height, scheduler=scheduler, count=count, project=project,
+        height=height, scheduler=scheduler, count=count, project=project, scene=scene, kind=kind, style=style,
+        shot=shot, costume=costume,
     ))
+    if frames:
+        record = frames[0].record
+        for note in (record.get("prompt_template", {}).get("dropped_summary"), record.get("prompt_fit")):
+            if note:
+                typer.echo(f"note: {note}", err=True)
     if as_json:
         print_json([frame.to_json() for frame in frames])
         return
@@ -67,3 +78,13 @@ def models(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False
         where = "available" if item.available_offline else "not downloaded"
         typer.echo(f"{mark} {item.name:<13} {item.source:<45} {item.size:>9}  {item.steps:>2} steps  "
                    f"cfg {item.guidance:<4g} {where:<15} {item.licence}")
+
+
+def styles(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
+    """List the style presets prompts can be rendered in."""
+    presets = state(context).studio.prompts.styles
+    if as_json:
+        print_json([{"id": style.id, "name": style.name, "prompt": style.prompt} for style in presets])
+        return
+    for style in presets:
+        typer.echo(f"{style.id:<20} {style.name:<20} {style.prompt}")

@@ -1,0 +1,54 @@
+"""``previs storyboard``: draw a scene's shots (resumable) and write the sheet as PDF and PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from previs.cli.common import JSON_OPTION, parse_size, print_json, state
+from previs.storyboard import DEFAULT_STYLE, ShotProgress, StoryboardRequest
+
+
+def storyboard(
+    context: typer.Context,
+    project: Annotated[str, typer.Option(help="The project whose script was imported.")],
+    scene: Annotated[list[str], typer.Option("--scene", help="Scene number (repeatable), e.g. --scene 12A.")],
+    style: Annotated[str, typer.Option(help="Style preset for every shot.")] = DEFAULT_STYLE,
+    seed: Annotated[int | None, typer.Option(help="Base seed shared by the shots (default: kept per scene).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Denoising steps (default: the model's).")] = None,
+    size: Annotated[str | None, typer.Option(help="WIDTHxHEIGHT of each frame.")] = None,
+    columns: Annotated[int, typer.Option(help="Frames per row on the sheet (1-6).")] = 3,
+    page_size: Annotated[str, typer.Option("--page-size", help="A4 or Letter (landscape).")] = "A4",
+    pdf: Annotated[Path | None, typer.Option(help="Write the sheet as a PDF here.")] = None,
+    png: Annotated[Path | None, typer.Option(help="Write the sheet pages as PNG (NAME.png, NAME-2.png...).")] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Draw every shot of the scenes not drawn yet in this style, then lay out the sheet."""
+    studio = state(context).studio
+    width, height = parse_size(size)
+
+    def report(step: ShotProgress) -> None:
+        if not as_json:
+            verb = "kept" if step.skipped else "drew"
+            typer.echo(f"[{step.done}/{step.total}] shot {step.label}: {verb} frame {step.frame_id}", err=True)
+
+    result = studio.build_storyboard(StoryboardRequest(project, scene, style, seed, steps, width, height),
+                                     progress=report)
+    sheet = studio.storyboard_sheet(project, scene, columns=columns, page_size=page_size, style=style)
+    written = []
+    if pdf is not None:
+        pdf.write_bytes(sheet.pdf)
+        written.append(str(pdf))
+    if png is not None:
+        for number, data in enumerate(sheet.png_pages(), start=1):
+            target = png if number == 1 else png.with_name(f"{png.stem}-{number}{png.suffix or '.png'}")
+            target.write_bytes(data)
+            written.append(str(target))
+    if as_json:
+        print_json({**result.to_json(), "sheet_frame_ids": sheet.frame_ids, "pages": len(sheet.pages),
+                    "missing": sheet.missing, "written": written})
+        return
+    typer.echo(f"{len(result.drawn)} shots drawn, {len(result.skipped)} already there; sheet: {len(sheet.pages)} "
+               f"page(s){': ' + ', '.join(written) if written else ''}")

@@ -1,0 +1,39 @@
+"""Screenplays and scene descriptions → scenes → shots.
+
+``load_screenplay`` checks and imports an uploaded Fountain file (``parse_fountain`` takes text already in
+hand), ``parse_description`` turns free text into a scene, and ``breakdown_shots`` proposes a first shot list.
+Every refusal is a ScriptImportError (or InvalidRequest for a bad shot) whose message says how to fix it.
+"""
+
+from previs.scenes.description import parse_description
+from previs.scenes.fountain import parse_fountain
+from previs.scenes.model import (
+    CAMERA_ANGLES,
+    INT_EXT,
+    SHOT_SIZES,
+    DialogueLine,
+    Scene,
+    Screenplay,
+    Shot,
+    validate_shots,
+)
+from previs.scenes.shots import DEFAULT_MAX_SHOTS, breakdown_shots
+from previs.scenes.upload import MAX_SCRIPT_BYTES, ScriptSource, load_screenplay
+
+__all__ = [
+    "CAMERA_ANGLES",
+    "DEFAULT_MAX_SHOTS",
+    "INT_EXT",
+    "MAX_SCRIPT_BYTES",
+    "SHOT_SIZES",
+    "DialogueLine",
+    "Scene",
+    "Screenplay",
+    "ScriptSource",
+    "Shot",
+    "breakdown_shots",
+    "load_screenplay",
+    "parse_description",
+    "parse_fountain",
+    "validate_shots",
+]
