@@ -1,9 +1,9 @@
 """A virtual fitting request: which figure, which costume, where on the body, how many variants.
 
-The request is checked before any work (``check_fitting_request``), turned into the figure to paint on
-(``fitting_figure``) and into prompt text (``costume_prompt``). The mask comes from ``figures.region_mask``
-so the face and hands stay protected unless the request opts out; the consent gate, generation and storage
-are the studio's.
+The request is checked before any work (``check_fitting_request``), then gives the figure to paint on
+(``fitting_figure``) and the costume for the prompt library's costume template (``costume_details``). The
+mask comes from ``figures.region_mask`` so the face and hands stay protected unless the request opts out; the
+consent gate, generation and storage are the studio's.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from PIL import Image
 from previs.errors import InvalidRequest
 from previs.figures import CUSTOM_REGION, REGIONS, Figure, list_figures, load_figure, mask_figure, photo_figure
 from previs.generation.generator import MAX_COUNT, MAX_SEED
+from previs.prompts import CostumeDetails
 
 DEFAULT_FIGURE = "front"
 DEFAULT_REGION = "full_body"
 MAX_GARMENT_CHARS = 200
 MAX_FIELD_CHARS = 100
 MAX_NOTES_CHARS = 500
-MAX_PALETTE_COLOURS = 6
-MAX_COLOUR_CHARS = 40
-COSTUME_NEGATIVE_PROMPT = "text, watermark, logo, extra limbs, deformed hands, distorted face, blurry"
 
 
 @dataclass(frozen=True)
@@ -38,9 +36,10 @@ class FittingRequest:
 
     garment: str
     fabric: str = ""
-    palette: tuple[str, ...] = ()
+    palette: str = ""  # e.g. "navy, brass"
     period: str = ""
-    notes: str = ""
+    notes: str = ""  # free text about the garment: "high collar with frogging"
+    character: str = ""  # the role it is for; never the performer's name
     figure: str | None = None
     photo: Image.Image | None = field(default=None, compare=False, repr=False)
     performer: str = ""
@@ -60,14 +59,10 @@ def check_fitting_request(request: FittingRequest) -> None:
     """Reject a bad request before any work, each with a message naming the field and what is allowed."""
     if not request.garment.strip():
         raise InvalidRequest("garment is empty: name the costume piece, e.g. 'double-breasted greatcoat'")
-    for name, limit in (("garment", MAX_GARMENT_CHARS), ("fabric", MAX_FIELD_CHARS), ("period", MAX_FIELD_CHARS),
-                        ("notes", MAX_NOTES_CHARS)):
+    for name, limit in (("garment", MAX_GARMENT_CHARS), ("fabric", MAX_FIELD_CHARS), ("palette", MAX_FIELD_CHARS),
+                        ("period", MAX_FIELD_CHARS), ("character", MAX_FIELD_CHARS), ("notes", MAX_NOTES_CHARS)):
         if len(getattr(request, name)) > limit:
             raise InvalidRequest(f"{name} is limited to {limit} characters: shorten it")
-    if len(request.palette) > MAX_PALETTE_COLOURS:
-        raise InvalidRequest(f"palette has {len(request.palette)} colours: name at most {MAX_PALETTE_COLOURS}")
-    if any(not colour.strip() or len(colour) > MAX_COLOUR_CHARS for colour in request.palette):
-        raise InvalidRequest(f"palette colours must be names of 1 to {MAX_COLOUR_CHARS} characters, e.g. 'oxblood'")
     _check_subject(request)
     if request.mask is None and request.region_name not in REGIONS:
         raise InvalidRequest(f"unknown region {request.region_name!r}: choose one of {', '.join(REGIONS)}, "
@@ -100,31 +95,17 @@ def fitting_figure(request: FittingRequest) -> Figure:
     return mask_figure(figure, request.mask) if request.mask is not None else figure
 
 
-def costume_prompt(request: FittingRequest) -> str:
-    """Prompt text for one fitting: the costume's description, then how to show it."""
-    wearer = "a person" if request.photo is not None else "a plain grey dress-form mannequin"
-    return ", ".join([*_details(request), f"worn by {wearer}", "costume design fitting, full length",
-                      "plain studio backdrop, even soft lighting"])
+def costume_details(request: FittingRequest) -> CostumeDetails:
+    """The costume for the prompt library's costume template; the notes describe the garment further."""
+    garment = ", ".join(_clean(text) for text in (request.garment, request.notes) if text.strip())
+    return CostumeDetails(garment, fabric=_clean(request.fabric), palette=_clean(request.palette),
+                          period=_clean(request.period), character=_clean(request.character))
 
 
 def costume_summary(request: FittingRequest) -> str:
     """The costume in one line, for labels: "greatcoat · wool melton · navy, brass · 1810s · ..."."""
-    return " · ".join(_clean(part) for part in (request.garment, request.fabric, ", ".join(request.palette),
-                                                 request.period, request.notes) if part.strip())
-
-
-def _details(request: FittingRequest) -> list[str]:
-    """The costume's description as prompt phrases, empty fields left out."""
-    phrases = [_clean(request.garment)]
-    if request.fabric.strip():
-        phrases.append(f"made of {_clean(request.fabric)}")
-    if request.palette:
-        phrases.append("colour palette " + " and ".join(_clean(colour) for colour in request.palette))
-    if request.period.strip():
-        phrases.append(f"{_clean(request.period)} period")
-    if request.notes.strip():
-        phrases.append(_clean(request.notes))
-    return phrases
+    return " · ".join(_clean(text) for text in (request.garment, request.fabric, request.palette, request.period,
+                                                 request.notes) if text.strip())
 
 
 def _clean(text: str) -> str:

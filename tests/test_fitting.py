@@ -11,30 +11,27 @@ from previs.figures import CUSTOM_REGION, load_figure
 from previs.fitting import (
     FittingRequest,
     check_fitting_request,
-    costume_prompt,
+    costume_details,
     costume_summary,
     fitting_figure,
 )
-from previs.fitting_board import (
-    CAPTION_GAP,
-    MARGIN,
-    PANEL_WIDTH,
-    compose_board,
-)
+from previs.fitting_board import CAPTION_GAP, MARGIN, PANEL_WIDTH, compose_board
+from previs.prompts import CostumeDetails, load_library
 
-COAT = FittingRequest("double-breasted  greatcoat", fabric="wool melton", palette=("navy", "brass"),
-                      period="1810s", notes="high collar with frogging")
+COAT = FittingRequest("double-breasted  greatcoat", fabric="wool melton", palette="navy, brass",
+                      period="1810s", notes="high collar with frogging", character="Captain Holt")
 PHOTO = Image.new("RGB", (600, 900), (120, 110, 100))
 
 
-def test_a_costume_becomes_prompt_text_and_a_one_line_summary() -> None:
-    prompt = costume_prompt(COAT)
-    assert prompt.startswith("double-breasted greatcoat, made of wool melton, colour palette navy and brass, "
-                             "1810s period, high collar with frogging, worn by a plain grey dress-form mannequin")
-    assert "worn by a person" in costume_prompt(FittingRequest("cape", photo=PHOTO, performer="Ann"))
+def test_a_costume_fills_the_prompt_librarys_costume_template() -> None:
+    details = costume_details(COAT)
+    assert details == CostumeDetails("double-breasted greatcoat, high collar with frogging", fabric="wool melton",
+                                     palette="navy, brass", period="1810s", character="Captain Holt")
+    prompt = load_library().render("costume", costume=details).prompt
+    assert "double-breasted greatcoat, high collar with frogging" in prompt and "wool melton" in prompt
     assert costume_summary(COAT) == "double-breasted greatcoat · wool melton · navy, brass · 1810s · " \
                                     "high collar with frogging"
-    assert costume_prompt(FittingRequest("tabard")).startswith("tabard, worn by")
+    assert costume_details(FittingRequest("tabard")) == CostumeDetails("tabard")
 
 
 @pytest.mark.parametrize(
@@ -43,8 +40,7 @@ def test_a_costume_becomes_prompt_text_and_a_one_line_summary() -> None:
         ({"garment": "  "}, "garment is empty"),
         ({"garment": "x" * 201}, "garment is limited to 200 characters"),
         ({"notes": "x" * 501}, "notes is limited to 500"),
-        ({"palette": ("red",) * 7}, "palette has 7 colours: name at most 6"),
-        ({"palette": ("red", " ")}, "palette colours must be names"),
+        ({"palette": "red, " * 30}, "palette is limited to 100 characters"),
         ({"figure": "side"}, "unknown figure 'side': choose one of front, three_quarter, back"),
         ({"region": "cape"}, "unknown region 'cape': choose one of full_body"),
         ({"variants": 0}, "variants 0 is out of range: use 1 to 8"),
