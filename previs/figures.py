@@ -61,11 +61,7 @@ class Figure:
     image: Image.Image = field(repr=False)
     regions: dict[str, Image.Image] = field(repr=False)
     protected: Image.Image = field(repr=False)
-    source_size: tuple[int, int] = (0, 0)
-
-    def __post_init__(self) -> None:
-        if self.source_size == (0, 0):
-            object.__setattr__(self, "source_size", self.image.size)
+    source_size: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ def _builtin(name: str) -> Figure:
     view = _VIEWS[name]
     body = mannequin.build(view.turn, view.head_turn)
     regions, protected = _body_masks(body, mannequin.CANVAS_SIZE, 1.0, (0.0, 0.0), _MANNEQUIN_EASE)
-    return Figure(name, view.title, figure_drawing.paint(body), regions, protected)
+    return Figure(name, view.title, figure_drawing.paint(body), regions, protected, mannequin.CANVAS_SIZE)
 
 
 def write_figure_files(folder: Path) -> list[Path]:
@@ -151,8 +147,7 @@ def photo_figure(image: Image.Image) -> Figure:
     scale = 0.92 * height / (sole - top)
     offset = (width / 2 - mannequin.CENTRE_X * scale, 0.04 * height - top * scale)
     regions, protected = _body_masks(body, working.size, scale, offset, _PHOTO_EASE)
-    return Figure(PHOTO_FIGURE, "Performer photo (regions estimated)", working, regions, protected,
-                  source_size=source.size)
+    return Figure(PHOTO_FIGURE, "Performer photo (regions estimated)", working, regions, protected, source.size)
 
 
 def mask_figure(figure: Figure, mask: Image.Image) -> Figure:

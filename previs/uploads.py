@@ -6,7 +6,8 @@ proves nothing). Image dimensions are read from the file header by this module, 
 bytes, so a decompression bomb (a tiny file declaring a huge picture) is refused without decoding a pixel and
 without relying on, or changing, Pillow's global ``MAX_IMAGE_PIXELS``.
 
-Every refusal is an ``UploadRejected`` whose message names the upload (``what``), the problem and the fix.
+Every refusal is an ``UploadRejected`` whose message names the upload (``what``, e.g. "performer photo"),
+the problem and the fix.
 
 Policies, so callers and users can rely on them:
 
@@ -80,6 +81,7 @@ def load_image_upload(
 ) -> Image.Image:
     """Check an uploaded picture (``what`` names it in messages, e.g. "performer photo") and return it as a
     fully loaded, upright RGB image that no longer needs ``data``."""
+    what = _noun(what)
     content = _read(data, what, max_bytes)
     image = _decode_image(content, what, max_pixels=max_pixels, min_side=min_side)
     return _flatten(image, WHITE).convert("RGB")
@@ -90,6 +92,7 @@ def load_mask_upload(data: Upload, *, size: tuple[int, int], what: str = "mask")
 
     A mask that paints nothing is refused (the fitting would change nothing); one painting everything is fine.
     """
+    what = _noun(what)
     content = _read(data, what, MAX_IMAGE_BYTES)
     image = _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
     if image.size != tuple(size):
@@ -115,6 +118,7 @@ def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUM
     marker, which catches a truncated upload; its contents are not interpreted. Text must be UTF-8 without
     control characters (other than tabs and line breaks) and not blank.
     """
+    what = _noun(what)
     content = _read(data, what, max_bytes)
     kind = _sniff(content)
     if kind not in DOCUMENT_MIME_TYPES:
@@ -131,6 +135,12 @@ def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUM
     if kind in IMAGE_MIME_TYPES:
         _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
     return content, DOCUMENT_MIME_TYPES[kind]
+
+
+def _noun(what: str) -> str:
+    """``what`` as messages use it, after "The": "the consent document" and "consent document" read the same."""
+    words = what.split()
+    return " ".join(words[1:] if len(words) > 1 and words[0].lower() in ("the", "a", "an") else words) or "file"
 
 
 def _read(data: Upload, what: str, max_bytes: int) -> bytes:

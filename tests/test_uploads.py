@@ -167,6 +167,11 @@ def test_consent_documents_are_sniffed_and_kept_unchanged(data: bytes, mime: str
     assert check_document_upload(data, what="consent document") == (data, mime)
 
 
+def test_the_upload_is_named_once_however_the_caller_phrases_it() -> None:
+    for what in ("the consent document", "consent document", "  consent   document "):
+        assert rejected(check_document_upload, b"", what=what).startswith("The consent document is empty")
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
