@@ -19,6 +19,8 @@ from PIL import Image
 
 from previs.consent import ConsentRegistry, LikenessUse
 from previs.errors import InvalidRequest, ModelUnavailable, NotFound
+from previs.fitting import FittingRequest
+from previs.fitting_desk import FittingResult, fit_costume
 from previs.generation.generator import GeneratedImage, GenerationRequest, Generator
 from previs.generation.models import PRESETS, TINY_MODEL, TINY_NOTICE, is_available_offline, resolve_model
 from previs.imaging import pixel_sha256
@@ -251,7 +253,7 @@ class Studio:
         context = FrameContext(project=project, kind=request.kind, user=actor.name)
         if not request.templated:
             if not request.prompt.strip():
-                raise InvalidRequest("prompt is empty: describe what the frame should show, or pick a --scene")
+                raise InvalidRequest("prompt is empty: describe what the frame should show, or pick a scene")
             unread = unread_tail(request.prompt, *self.generator.token_counter())
             if unread:
                 context = FrameContext(project=project, kind=request.kind, user=actor.name, details={
@@ -377,6 +379,13 @@ class Studio:
             record=row.record, review=review, scene_id=row.scene_id, shot_id=row.shot_id,
         )
 
+    # -- costume fittings ------------------------------------------------------------------------------
+
+    def fit_costume(self, request: FittingRequest, *, project: str = DEFAULT_PROJECT,
+                    actor: Actor | None = None) -> FittingResult:
+        """A costume painted onto a figure or a consenting performer's photo, N variants and their board."""
+        return fit_costume(self, request, project=project, actor=actor or self.local_actor)
+
     # -- storyboards -----------------------------------------------------------------------------------
 
     def build_storyboard(self, request: StoryboardRequest, *, actor: Actor | None = None,
@@ -417,6 +426,8 @@ class Studio:
         actor = actor or self.local_actor
         frame = self.get_frame(frame_id, actor=actor)
         generation = frame.record["generation"]
+        if frame.record.get("composed"):  # a board: composed from variants, not drawn by the model
+            raise InvalidRequest(f"frame {frame_id} is a composed board; reproduce its variant frames instead")
         if generation["model"]["source"] != self.generator.spec.source:
             raise InvalidRequest(f"frame {frame_id} was made with {generation['model']['name']}; start previs with "
                                  f"--model {generation['model']['source']} to reproduce it")
@@ -430,8 +441,6 @@ class Studio:
             **self._recorded_inputs(frame.record),
         ))
         index = generation["batch"]["index"]
-        if frame.record.get("composed"):  # a board: its variants were composed after generation
-            raise InvalidRequest(f"frame {frame_id} is a composed board; reproduce its variant frames instead")
         reproduced = pixel_sha256(images[index].image)
         return Reproduction(frame_id, reproduced == frame.sha256, frame.sha256, reproduced,
                             generation["model"]["name"], generation["device"])

@@ -45,7 +45,7 @@ def in_process(settings: Settings, capsys: pytest.CaptureFixture[str], monkeypat
 def test_user_errors_are_one_line_with_exit_code_1(settings, capsys, monkeypatch) -> None:
     code, out, err = in_process(settings, capsys, monkeypatch, "generate", "--prompt", " ")
     assert code == 1 and out == ""
-    assert err == "error: prompt is empty: describe what the frame should show\n"
+    assert err == "error: prompt is empty: describe what the frame should show, or pick a scene\n"
     code, _, err = in_process(settings, capsys, monkeypatch, "frames", "--project", "Ghost")
     assert code == 1 and err.startswith("error: no project named 'Ghost'") and err.count("\n") == 1
 
@@ -53,7 +53,7 @@ def test_user_errors_are_one_line_with_exit_code_1(settings, capsys, monkeypatch
 def test_usage_errors_exit_with_2(settings, capsys, monkeypatch) -> None:
     code, _, err = in_process(settings, capsys, monkeypatch, "generate", "--prompt", "x", "--size", "big")
     assert code == 2 and "WIDTHxHEIGHT" in err
-    code, _, _ = in_process(settings, capsys, monkeypatch, "generate")
+    code, _, _ = in_process(settings, capsys, monkeypatch, "generate", "--count", "many")
     assert code == 2
 
 

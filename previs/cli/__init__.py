@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from previs import __version__
-from previs.cli import frames, provenance, review, scenes, storyboard
+from previs.cli import fitting, frames, provenance, review, scenes, storyboard
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.cli.users import users_app
@@ -52,6 +52,8 @@ app.command()(frames.styles)
 app.command("import-script")(scenes.import_script)
 app.command()(scenes.scenes)
 app.command()(storyboard.storyboard)
+app.command()(fitting.fit)
+app.command()(fitting.figures)
 app.command()(provenance.verify)
 app.command()(provenance.reproduce)
 app.command()(provenance.export)
