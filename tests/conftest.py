@@ -17,6 +17,8 @@ from previs.generation.models import TINY_MODEL
 from previs.settings import Settings
 from previs.studio import Studio, open_studio
 
+pytest_plugins = ["tests.ui_support"]  # the UI modules' fixtures: a studio for the app, a users file
+
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -7,8 +7,6 @@ own project name and only looks at what it made.
 from __future__ import annotations
 
 import logging
-import socket
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,20 +18,11 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
 from previs.errors import InvalidRequest
-from previs.generation.generator import Generator
 from previs.permissions import Action, Actor
-from previs.settings import Settings
-from previs.studio import Studio, open_studio
+from previs.studio import Studio
 from previs.ui import TABS, TabSpec, UiContext, build_ui, serve, server_address
 from previs.users import UserDirectory, add_user, remove_user
-
-PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ui_support import PASSWORD, free_port, project
 
 
 def probe_tab(ui: UiContext) -> None:
@@ -50,28 +39,6 @@ def probe_tab(ui: UiContext) -> None:
     result = gr.Textbox()
     button.click(ui.handler(manage_consent), None, result, api_name="probe_consent")
     button.click(ui.handler(crash), None, result, api_name="probe_crash")
-
-
-def project() -> str:
-    return f"p-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def ui_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
-              tiny_generator: Generator) -> Iterator[Studio]:
-    settings = Settings(home=tmp_path_factory.mktemp("ui-home"), device="cpu", user="localuser",
-                        models_path=models_dir)
-    studio = open_studio(settings, generator=tiny_generator)
-    yield studio
-    studio.close()
-
-
-@pytest.fixture(scope="module")
-def users_file(ui_studio: Studio) -> Path:
-    path = ui_studio.settings.home / "users.toml"
-    add_user(path, "alice", PASSWORD, "art_director")
-    add_user(path, "pat", PASSWORD, "producer")
-    return path
 
 
 @pytest.fixture(scope="module")

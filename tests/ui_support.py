@@ -1,0 +1,56 @@
+"""What the UI test modules share: a studio for the app, a users file, free ports, throw-away project names.
+
+Its fixtures are registered for every test module by conftest (``pytest_plugins``); being module-scoped, each
+module gets its own studio and app, so modules can run on different workers.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from previs.generation.generator import Generator
+from previs.settings import Settings
+from previs.studio import Studio, open_studio
+from previs.users import add_user
+
+PASSWORD = "correct horse battery"
+# Who the shared users file holds: one user per role.
+USERS = {"alice": "art_director", "pat": "producer", "cole": "costume_designer", "root": "admin"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def project() -> str:
+    return f"p-{uuid.uuid4().hex[:8]}"
+
+
+def client(url: str, name: str) -> Client:
+    return Client(url, auth=(name, PASSWORD), verbose=False)
+
+
+@pytest.fixture(scope="module")
+def ui_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
+              tiny_generator: Generator) -> Iterator[Studio]:
+    settings = Settings(home=tmp_path_factory.mktemp("ui-home"), device="cpu", user="localuser",
+                        models_path=models_dir)
+    studio = open_studio(settings, generator=tiny_generator)
+    yield studio
+    studio.close()
+
+
+@pytest.fixture(scope="module")
+def users_file(ui_studio: Studio) -> Path:
+    path = ui_studio.settings.home / "users.toml"
+    for name, role in USERS.items():
+        add_user(path, name, PASSWORD, role)
+    return path
