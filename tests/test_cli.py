@@ -60,6 +60,8 @@ def test_usage_errors_exit_with_2(settings, capsys, monkeypatch) -> None:
 def test_unavailable_model_is_a_clear_error(settings, capsys, monkeypatch) -> None:
     code, _, err = in_process(settings, capsys, monkeypatch, "--model", "sdxl", "generate", "--prompt", "x")
     assert code == 1 and "model 'sdxl'" in err and "To fix" in err and "Traceback" not in err
+    code, _, err = in_process(settings, capsys, monkeypatch, "generate", "--model", "sdxl", "--prompt", "x")
+    assert code == 1 and "model 'sdxl'" in err, "generate's own --model must be used"
 
 
 def test_models_lists_presets_as_json(settings, capsys, monkeypatch) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,13 @@ class CliState:
         if self._studio is None:
             self._studio = open_studio(self.settings)
         return self._studio
+
+    def use_model(self, model: str | None) -> None:
+        """A command's own ``--model`` (e.g. ``previs generate --model sdxl``), before the studio opens."""
+        if model is not None:
+            if self._studio is not None:
+                raise InvalidRequest("--model must be given before the studio is opened")
+            self.settings = replace(self.settings, model=model)
 
 
 def state(context: typer.Context) -> CliState:

@@ -26,11 +26,15 @@ def generate(
     style: Annotated[str | None, typer.Option(help="Style preset, e.g. concept_art, pencil_storyboard.")] = None,
     shot: Annotated[int | None, typer.Option(help="Storyboard: the shot of the scene (default 1).")] = None,
     costume: Annotated[str, typer.Option(help="Costume frames: the garment, fabric and period.")] = "",
+    model: Annotated[str | None, typer.Option(help="Preset, hub id, folder or previs-tiny (as `previs --model`; "
+                                                   "env: PREVIS_MODEL).")] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Generate concept frames from a prompt or a stored scene and store them with their record."""
     width, height = parse_size(size)
-    frames = state(context).studio.generate(FrameRequest(
+    cli = state(context)
+    cli.use_model(model)
+    frames = cli.studio.generate(FrameRequest(
         prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, width=width,
         height=height, scheduler=scheduler, count=count, project=project, scene=scene, kind=kind, style=style,
         shot=shot, costume=costume,
