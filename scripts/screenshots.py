@@ -39,6 +39,8 @@ def main() -> int:
         steps.generate_set_concept(page, "abandoned observatory at dusk, dust in the light shafts", seed=7)
         for tab in TABS:
             steps.open_tab(page, tab.key)
+            if tab.key == "review":  # opening the tab shows the queue: wait for the frames made above
+                page.locator("#review-queue img").first.wait_for()
             page.screenshot(path=out / f"{tab.key}.png", full_page=True)
             print(out / f"{tab.key}.png")
     return 0

@@ -1,4 +1,5 @@
-"""What the UI test modules share: a studio for the app, a users file, free ports, throw-away project names.
+"""What the UI test modules share: a studio for the app, a users file, the app served with login on, a signed-in
+client per role, free ports, throw-away project names.
 
 Its fixtures are registered for every test module by conftest (``pytest_plugins``); being module-scoped, each
 module gets its own studio and app, so modules can run on different workers.
@@ -17,7 +18,8 @@ from gradio_client import Client
 from previs.generation.generator import Generator
 from previs.settings import Settings
 from previs.studio import Studio, open_studio
-from previs.users import add_user
+from previs.ui import serve
+from previs.users import UserDirectory, add_user
 
 PASSWORD = "correct horse battery"
 # Who the shared users file holds: one user per role.
@@ -54,3 +56,26 @@ def users_file(ui_studio: Studio) -> Path:
     for name, role in USERS.items():
         add_user(path, name, PASSWORD, role)
     return path
+
+
+@pytest.fixture(scope="module")
+def app_url(ui_studio: Studio, users_file: Path) -> Iterator[str]:
+    """The studio's page with every tab, login on for the users file; a module may serve its own instead."""
+    page = serve(ui_studio, users=UserDirectory(users_file), port=free_port(), block=False, quiet=True)
+    yield page.local_url
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def alice(app_url: str) -> Client:
+    return client(app_url, "alice")  # art director
+
+
+@pytest.fixture(scope="module")
+def pat(app_url: str) -> Client:
+    return client(app_url, "pat")  # producer
+
+
+@pytest.fixture(scope="module")
+def cole(app_url: str) -> Client:
+    return client(app_url, "cole")  # costume designer

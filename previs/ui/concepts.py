@@ -6,10 +6,10 @@ from typing import Any
 
 import gradio as gr
 
-from previs.errors import InvalidRequest
 from previs.permissions import Actor
 from previs.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.ui.context import PROGRESS, UiContext
+from previs.ui.inputs import chosen_id, gallery_choice, whole_number
 
 SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")
 MAX_FRAMES = 4
@@ -41,17 +41,6 @@ def _shown(frames: list[FrameInfo]) -> Shown:
     return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
 
 
-def _whole_number(text: str | float | None, what: str, fix: str) -> int | None:
-    """A number typed in a text box (the browser sends an empty gr.Number as 0, and 0 is a valid seed)."""
-    text = "" if text is None else str(text).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidRequest(f"{what} {text!r} is not a whole number: {fix}") from None
-
-
 def build(ui: UiContext) -> None:
     """Lay out the tab and wire its events to the facade (Studio.generate, Studio.vary)."""
     studio = ui.studio
@@ -63,23 +52,17 @@ def build(ui: UiContext) -> None:
         progress(0, desc=f"Generating {int(count)} frame(s) with {studio.model_status().name}…")
         request = FrameRequest(
             prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
-            seed=_whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
-            steps=_whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
+            seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
+            steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
             project=project or DEFAULT_PROJECT, kind="set",
         )
         return _shown(studio.generate(request, actor=actor))
 
     def vary(actor: Actor, frame: str, strength: float, count: float, progress: gr.Progress = PROGRESS) -> Shown:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
-        frame_id = _whole_number(frame, "frame", "click a frame in the gallery, or type its number")
-        if frame_id is None:
-            raise InvalidRequest("no frame chosen to vary: click a frame in the gallery, or type its number")
+        frame_id = chosen_id(frame, "frame", "click a frame in the gallery, or type its number")
         progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
         return _shown(studio.vary(frame_id, count=int(count), strength=strength, actor=actor))
-
-    def choose(shown_ids: list[int], selected: gr.SelectData) -> str:
-        """The frame clicked in the gallery becomes the one to vary."""
-        return str(shown_ids[selected.index])
 
     with gr.Row():
         with gr.Column(scale=2):
@@ -111,4 +94,4 @@ def build(ui: UiContext) -> None:
                           api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=1)
     vary_button.click(ui.handler(vary), [frame, strength, count], shown,
                       api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=1)
-    gallery.select(choose, [shown_ids], [frame], api_visibility="private", queue=False)
+    gallery.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False)

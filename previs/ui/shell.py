@@ -55,8 +55,10 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, tabs: Sequen
         status_line = gr.Markdown(model_line(studio), elem_id="status-line")
         with gr.Tabs():
             for spec in tabs:
-                with gr.Tab(spec.title, id=spec.key, elem_id=f"tab-{spec.key}"):
-                    spec.build(ui)
+                with gr.Tab(spec.title, id=spec.key, elem_id=f"tab-{spec.key}") as tab:
+                    on_open = spec.build(ui)
+                if on_open is not None:
+                    on_open(tab)
         page.load(ui.handler(status), None, status_line, api_name="status", queue=False)
     page.queue(default_concurrency_limit=CHEAP_EVENTS_AT_ONCE)
     return page

@@ -1,7 +1,8 @@
 """The studio as a person uses it: the real app in a subprocess, Debian's Chromium driven by Playwright.
 
-One journey, step by step (tests/e2e/steps.py); steps for Review (approve) and Provenance (verify) join it as
-those tabs land. Skipped, with the reason, only where no browser can run (scripts/setup.sh test installs one).
+One journey, step by step (tests/e2e/steps.py): an art director makes and varies set concepts, then a
+producer approves one in Review and verifies its file in Provenance. Skipped, with the reason, only where no
+browser can run (scripts/setup.sh test installs one).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, models_dir: Path, tiny_generator: Generator) -> Iterator[RunningApp]:
     # tiny_generator has saved the offline model into models_dir: the app loads it instead of building it
-    with running_app(tmp_path_factory.mktemp("e2e-home"), users={"ada": (PASSWORD, "art_director")},
+    with running_app(tmp_path_factory.mktemp("e2e-home"),
+                     users={"ada": (PASSWORD, "art_director"), "pat": (PASSWORD, "producer")},
                      models_dir=models_dir) as running:
         yield running
 
@@ -36,10 +38,13 @@ def page() -> Iterator[Any]:
         yield opened
 
 
-def test_an_art_director_makes_and_varies_set_concepts(app: RunningApp, page: Any) -> None:
+def test_set_concepts_are_made_varied_approved_and_verified(app: RunningApp, page: Any) -> None:
     steps.sign_in(page, app.url, "ada", PASSWORD)
     assert "placeholders" in page.inner_text("#status-line")
     steps.generate_set_concept(page, "moonlit greenhouse, broken panes", seed=7)
     frame = steps.choose_frame(page)
     steps.vary_frame(page, frame)
-    # next, as their tabs land: steps.approve(page, frame) in Review, steps.verify(page, frame) in Provenance
+    steps.sign_out(page)
+    steps.sign_in(page, app.url, "pat", PASSWORD)
+    steps.approve(page, frame)
+    steps.verify(page, frame)
