@@ -23,6 +23,7 @@ from previs.imaging import sha256_bytes
 from previs.permissions import Action, Actor
 from previs.storage import Database, FileStore, UnitOfWork
 from previs.storage.tables import ConsentGrant, Frame, Performer, Project
+from previs.uploads import Upload
 
 USES = ("likeness_reference", "costume_fitting", "digital_double", "de_aging")
 PROMPT_USE = "likeness_reference"
@@ -76,6 +77,14 @@ def check_description(description: str) -> str:
             f"for release'; got {description!r}"
         )
     return text
+
+
+def parse_date(text: str, what: str) -> date:
+    """A grant's date as people type it (YYYY-MM-DD); ``what`` names the field in the message."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRequest(f"{what} {text!r} is not a date: use YYYY-MM-DD, e.g. 2027-03-31") from None
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ class ConsentRegistry:
     """Performers, grants and their history, and the gate. Thread-safe through the database."""
 
     def __init__(self, database: Database, evidence: FileStore, withdrawn: FileStore, frames: FileStore, *,
-                 check_evidence: Callable[[bytes], tuple[bytes, str]], policy: str = "keep",
+                 check_evidence: Callable[[Upload], tuple[bytes, str]], policy: str = "keep",
                  clock: Callable[[], datetime] | None = None):
         if policy not in POLICIES:
             raise InvalidRequest(f"consent policy {policy!r} is unknown: use one of {', '.join(POLICIES)}")
@@ -194,7 +203,8 @@ class ConsentRegistry:
             return PerformerInfo(row.id, row.name, list(row.aliases), row.contact, row.agent)
 
     def grant(self, performer: str, *, project: str, uses: Iterable[str], description: str, valid_until: date,
-              valid_from: date | None = None, evidence: bytes | None = None, actor: Actor) -> GrantInfo:
+              valid_from: date | None = None, evidence: Upload | None = None, actor: Actor) -> GrantInfo:
+        """Record a grant; ``evidence`` (bytes, or a front end's temporary file) is checked, then kept by sha256."""
         actor.require(Action.MANAGE_CONSENT)
         chosen = check_uses(uses)
         text = check_description(description)

@@ -94,7 +94,10 @@ class SceneDesk:
 
     def import_script(self, source: bytes | BinaryIO, *, project: str, actor: Actor) -> ImportReport:
         """Import a Fountain screenplay; every scene gets a default shot list unless it has one already."""
+        from previs.studio import check_project_name
+
         actor.require(Action.IMPORT_SCRIPT)
+        project = check_project_name(project)
         screenplay = load_screenplay(source)
         with self.database.unit_of_work() as work:
             rows, created = self._store(work, project, screenplay.scenes)
@@ -107,7 +110,10 @@ class SceneDesk:
 
     def add_description(self, text: str, *, project: str, number: str | None = None, actor: Actor) -> SceneInfo:
         """Store a free-text scene description as a scene (next free number unless given)."""
+        from previs.studio import check_project_name
+
         actor.require(Action.IMPORT_SCRIPT)
+        project = check_project_name(project)
         with self.database.unit_of_work() as work:
             project_row = work.projects.get_or_create(project)
             existing = work.scenes.list(project_row)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from previs.errors import InvalidRequest
+from previs.generation.fast_paths import DEFAULT_VAE_TILING_ABOVE, FastPaths
 from previs.generation.models import TINY_MODEL
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -31,11 +35,15 @@ class Settings:
     signing_cert: Path | None = None  # a certificate chain from a real CA (PEM); None: the studio's local CA
     signing_key: Path | None = None
     studio_name: str = "previs studio"  # the subject of a newly made local signing identity
+    # Speed-ups (docs/performance.md); the defaults keep the pixels plain diffusers makes.
+    fast_paths: FastPaths = field(default_factory=FastPaths)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read PREVIS_HOME, PREVIS_MODEL, PREVIS_DEVICE, PREVIS_DTYPE, PREVIS_DATABASE_URL, PREVIS_USER,
-        PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME."""
+        PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME,
+        and the fast paths: PREVIS_BATCHING, PREVIS_ATTENTION, PREVIS_CHANNELS_LAST, PREVIS_COMPILE,
+        PREVIS_VAE_TILING_ABOVE."""
         env = os.environ if environ is None else environ
         settings = cls(
             home=Path(env.get("PREVIS_HOME") or default_home(env)).expanduser(),
@@ -49,6 +57,7 @@ class Settings:
             signing_cert=_path(env, "PREVIS_SIGNING_CERT"),
             signing_key=_path(env, "PREVIS_SIGNING_KEY"),
             studio_name=env.get("PREVIS_STUDIO_NAME") or "previs studio",
+            fast_paths=_fast_paths(env),
         )
         given = {key: value for key, value in overrides.items() if value is not None}
         if "home" in given:
@@ -66,6 +75,28 @@ class Settings:
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(env[name]).expanduser() if env.get(name) else None
+
+
+def _fast_paths(env: Mapping[str, str]) -> FastPaths:
+    tiling = (env.get("PREVIS_VAE_TILING_ABOVE") or str(DEFAULT_VAE_TILING_ABOVE)).strip().lower()
+    try:
+        tiling_above = None if tiling in _FALSE else float(tiling)
+    except ValueError:
+        raise InvalidRequest(f"PREVIS_VAE_TILING_ABOVE={tiling!r} is not a number of megapixels or off") from None
+    return FastPaths(
+        batching=_flag(env, "PREVIS_BATCHING"),
+        attention=(env.get("PREVIS_ATTENTION") or "sdpa").strip().lower(),
+        channels_last=_flag(env, "PREVIS_CHANNELS_LAST"),
+        compile=_flag(env, "PREVIS_COMPILE"),
+        vae_tiling_above=tiling_above,
+    )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "off").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise InvalidRequest(f"{name}={value!r} is not understood: use on or off")
+    return value in _TRUE
 
 
 def _login_name() -> str:

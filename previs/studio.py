@@ -29,7 +29,7 @@ from previs.prompts import CostumeDetails, load_library
 from previs.provenance.credentials import export_jpeg
 from previs.provenance.identity import load_or_create_identity
 from previs.provenance.ledger import ChainReport, verify_chain
-from previs.provenance.verify import LedgerMatch, Verification, verify_image
+from previs.provenance.verify import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LedgerMatch, Verification, verify_image
 from previs.recording import HEAD_FILE, FrameContext, FrameRecorder, InputImage, ledger_entry
 from previs.review import ReviewDesk, current_statuses
 from previs.scene_desk import SceneDesk, SceneInfo, ShotInfo
@@ -43,7 +43,7 @@ from previs.storyboard import (
     build_storyboard,
     storyboard_sheet,
 )
-from previs.uploads import check_document_upload
+from previs.uploads import Upload, check_document_upload, check_image_file
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class Studio:
                 raise
             log.warning("%s Falling back to %s.", error, TINY_MODEL)
             self._fallback_warning = f"{error} Using the offline placeholder model instead."
-            self.generator = Generator(TINY_MODEL, self.settings.models_dir)
+            self.generator = Generator(TINY_MODEL, self.settings.models_dir, fast_paths=self.settings.fast_paths)
             self.generator.load()
         return self.model_status()
 
@@ -367,6 +367,14 @@ class Studio:
                 raise NotFound(f"frame {frame_id} is withdrawn: the consent it relied on was revoked or expired")
             return self._info(row, row.project.name, current_statuses(work, [row.id])[row.id])
 
+    def pending_frames(self, *, project: str | None = None, limit: int = 200,
+                       actor: Actor | None = None) -> list[FrameInfo]:
+        """The review queue (``reviews.pending``) as frames, oldest first, for front ends that show them."""
+        frame_ids = self.reviews.pending(project=project, limit=limit, actor=actor or self.local_actor)
+        with self.database.unit_of_work() as work:
+            rows = [work.frames.get(frame_id) for frame_id in frame_ids]
+            return [self._info(row, row.project.name) for row in rows if row.status == "active"]
+
     def _info(self, row: Frame, project: str, review: str = "pending") -> FrameInfo:
         created_at = row.created_at
         if created_at.tzinfo is None:  # SQLite drops the zone; stored values are UTC
@@ -405,6 +413,12 @@ class Studio:
         return verify_image(data, trust_anchors_pem=self.recorder.identity.trust_anchors_pem,
                             lookup=self._ledger_lookup)
 
+    def verify_upload(self, upload: Upload, *, actor: Actor | None = None) -> Verification:
+        """``verify`` for an uploaded file (bytes, or a front end's temporary file), checked as every upload is."""
+        (actor or self.local_actor).require(Action.VERIFY)
+        return self.verify(check_image_file(upload, what="image to verify", max_bytes=MAX_IMAGE_BYTES,
+                                            max_pixels=MAX_IMAGE_PIXELS))
+
     def _ledger_lookup(self, file_sha256: str, pixel_sha256: str) -> LedgerMatch | None:
         with self.database.unit_of_work() as work:
             row = work.ledger.by_frame_sha256(file_sha256)
@@ -415,8 +429,9 @@ class Studio:
                 return None
             return LedgerMatch(frame_id=str(row.frame_id), sequence=row.sequence, matched_by=matched_by)
 
-    def verify_ledger(self) -> ChainReport:
+    def verify_ledger(self, *, actor: Actor | None = None) -> ChainReport:
         """Walk the hash chain against the head kept beside the database."""
+        (actor or self.local_actor).require(Action.VERIFY)
         with self.database.unit_of_work() as work:
             entries = [ledger_entry(row) for row in work.ledger.all()]
         return verify_chain(entries, expected_head=self.recorder.kept_head())
@@ -505,7 +520,7 @@ def _carried_details(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in ("prompt_template", "scene", "shot", "costume", "fitting") if key in record}
 
 
-def check_evidence(data: bytes) -> tuple[bytes, str]:
+def check_evidence(data: Upload) -> tuple[bytes, str]:
     return check_document_upload(data, what="the consent evidence document")
 
 
@@ -528,5 +543,5 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
                                        key_file=settings.signing_key, studio=settings.studio_name)
     recorder = FrameRecorder(database, frames, FileStore(home, "inputs"), identity, home / HEAD_FILE)
     generator = generator or Generator(settings.model, settings.models_dir, device=settings.device,
-                                       dtype=settings.dtype)
+                                       dtype=settings.dtype, fast_paths=settings.fast_paths)
     return Studio(settings, database, frames, generator, consent, recorder)

@@ -29,8 +29,9 @@ import os
 import re
 import struct
 import zlib
+from collections.abc import Sequence
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 
 from previs.errors import UploadRejected
 
@@ -93,20 +94,29 @@ def load_mask_upload(data: Upload, *, size: tuple[int, int], what: str = "mask")
     A mask that paints nothing is refused (the fitting would change nothing); one painting everything is fine.
     """
     what = _noun(what)
-    content = _read(data, what, MAX_IMAGE_BYTES)
-    image = _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
-    if image.size != tuple(size):
-        raise UploadRejected(
-            f"The {what} is {_dims(image.size)} pixels but the picture it masks is {_dims(size)}; "
-            "draw or export the mask at the picture's size."
-        )
-    mask = _mask_values(image).point(lambda v: 255 if v >= MASK_THRESHOLD else 0)
+    mask = _painted(data, size, what)
     if mask.getbbox() is None:
         raise UploadRejected(
             f"The {what} marks nothing to paint (it is all black or all transparent); "
             "paint the area to change in white, or on a transparent layer."
         )
     return mask
+
+
+def load_drawn_mask(layers: Sequence[Upload], *, size: tuple[int, int],
+                    what: str = "drawn mask") -> Image.Image | None:
+    """The paint layers of a drawing canvas (e.g. a Gradio ImageEditor) over a picture of ``size`` as one mask
+    (mode "L", 0 or 255: painted on any layer), or None when no layer paints anything.
+
+    Unlike an uploaded mask file, a blank canvas is not an error: the user drew nothing, and the caller falls
+    back to its default (a named region). Each layer gets the same checks as a mask upload.
+    """
+    what = _noun(what)
+    union: Image.Image | None = None
+    for layer in layers:
+        painted = _painted(layer, size, what)
+        union = painted if union is None else ImageChops.lighter(union, painted)
+    return union if union is not None and union.getbbox() is not None else None
 
 
 def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> tuple[bytes, str]:
@@ -137,6 +147,21 @@ def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUM
     return content, DOCUMENT_MIME_TYPES[kind]
 
 
+def check_image_file(data: Upload, *, what: str, max_bytes: int = MAX_IMAGE_BYTES,
+                     max_pixels: int = MAX_UPLOAD_PIXELS) -> bytes:
+    """Check an uploaded picture whose bytes must stay as they are (an image to verify: its metadata is the
+    evidence); return them unchanged.
+
+    Size, type and the header's dimensions are checked (a decompression bomb is refused unread); decoding the
+    pixels is left to the caller, which must do it under the same limits.
+    """
+    what = _noun(what)
+    content = _read(data, what, max_bytes)
+    kind = _image_kind(content, what)
+    _check_dimensions(_declared_size(content, kind, what), what, max_pixels=max_pixels, min_side=1)
+    return content
+
+
 def _noun(what: str) -> str:
     """``what`` as messages use it, after "The": "the consent document" and "consent document" read the same."""
     words = what.split()
@@ -161,12 +186,7 @@ def _read(data: Upload, what: str, max_bytes: int) -> bytes:
 def _decode_image(data: bytes, what: str, *, max_pixels: int, min_side: int) -> Image.Image:
     """Run every check on an uploaded picture; return it decoded, upright, without metadata and detached
     from ``data`` (still in its own mode: transparency is the caller's to interpret)."""
-    kind = _sniff(data)
-    if kind not in IMAGE_MIME_TYPES:
-        raise UploadRejected(
-            f"The {what} is {_describe(kind)}; pictures must be PNG, JPEG or WebP. "
-            "Export or save it as one of those."
-        )
+    kind = _image_kind(data, what)
     declared = _declared_size(data, kind, what)
     _check_dimensions(declared, what, max_pixels=max_pixels, min_side=min_side)
     try:
@@ -185,6 +205,29 @@ def _decode_image(data: bytes, what: str, *, max_pixels: int, min_side: int) -> 
         raise UploadRejected(_corrupt_message(kind, what)) from error
     upright.info = {key: value for key, value in upright.info.items() if key == "transparency"}
     return upright
+
+
+def _image_kind(data: bytes, what: str) -> str:
+    """The picture's type from its signature bytes; anything but PNG, JPEG or WebP is refused."""
+    kind = _sniff(data)
+    if kind is None or kind not in IMAGE_MIME_TYPES:
+        raise UploadRejected(
+            f"The {what} is {_describe(kind)}; pictures must be PNG, JPEG or WebP. "
+            "Export or save it as one of those."
+        )
+    return kind
+
+
+def _painted(data: Upload, size: tuple[int, int], what: str) -> Image.Image:
+    """A mask upload (or one paint layer) checked, matched to ``size`` and thresholded: mode "L", 0 or 255."""
+    content = _read(data, what, MAX_IMAGE_BYTES)
+    image = _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
+    if image.size != tuple(size):
+        raise UploadRejected(
+            f"The {what} is {_dims(image.size)} pixels but the picture it masks is {_dims(size)}; "
+            "draw or export the mask at the picture's size."
+        )
+    return _mask_values(image).point(lambda v: 255 if v >= MASK_THRESHOLD else 0)
 
 
 def _check_length(length: int, what: str, max_bytes: int) -> None:

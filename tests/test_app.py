@@ -18,9 +18,13 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
 from previs.errors import InvalidRequest
+from previs.generation.fast_paths import FastPaths
+from previs.generation.generator import Generator
+from previs.generation.models import TINY_MODEL
 from previs.permissions import Action, Actor
 from previs.studio import Studio
 from previs.ui import TABS, TabSpec, UiContext, build_ui, serve, server_address
+from previs.ui.context import BATCHED_GENERATION_SLOTS
 from previs.users import UserDirectory, add_user, remove_user
 from tests.ui_support import PASSWORD, free_port, project
 
@@ -92,7 +96,7 @@ def test_vary_makes_new_seeds_over_the_chosen_frame(alice: Client, ui_studio: St
 
 
 def test_vary_without_a_chosen_frame_says_what_to_do(alice: Client) -> None:
-    with pytest.raises(AppError, match="no frame chosen to vary: click a frame in the gallery"):
+    with pytest.raises(AppError, match="no frame chosen: click a frame in the gallery"):
         alice.predict("", 0.5, 1, api_name="/vary_frame")
 
 
@@ -233,6 +237,19 @@ def test_page_says_when_frames_are_placeholders_before_any_event(ui_studio: Stud
     page = build_ui(ui_studio)
     texts = [block.value for block in page.blocks.values() if isinstance(block, gr.Markdown)]
     assert any("placeholders" in text for text in texts)
+
+
+def test_model_events_run_one_at_a_time_unless_batching_can_merge_them(ui_studio: Studio, models_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def limits(page: gr.Blocks) -> dict[str, int]:
+        return {fn.api_name: fn.concurrency_limit for fn in page.fns.values()
+                if fn.api_name in ("generate_set", "vary_frame", "fit_costume", "build_storyboard")}
+
+    assert set(limits(build_ui(ui_studio)).values()) == {1}
+    monkeypatch.setattr(ui_studio, "generator", Generator(TINY_MODEL, models_dir, device="cpu",
+                                                          fast_paths=FastPaths(batching=True)))
+    batched = limits(build_ui(ui_studio))
+    assert len(batched) == 4 and set(batched.values()) == {BATCHED_GENERATION_SLOTS}
 
 
 def test_server_address_comes_from_gradio_variables() -> None:

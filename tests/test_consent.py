@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from previs.consent import check_description, mentions
+from previs.consent import check_description, mentions, parse_date
 from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
 from previs.generation.generator import Generator
 from previs.permissions import Actor, Role
@@ -235,3 +235,17 @@ def test_evidence_is_checked_and_kept_by_sha256(registered: Studio) -> None:
         registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
                                  valid_until=NEXT_MONTH, evidence=b"\x00\x01\x02 not a document", actor=PRODUCER)
     assert [event.kind for event in registered.consent.audit(actor=PRODUCER)] == ["granted"]
+
+
+def test_evidence_can_be_a_front_end_s_temporary_file(registered: Studio, tmp_path: Path) -> None:
+    upload = tmp_path / "gradio-upload"
+    upload.write_text("I agree to previs frames of the observatory scene. -- Ann Lee\n")
+    granted = registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"],
+                                       description=SPECIFIC, valid_until=NEXT_MONTH, evidence=upload, actor=PRODUCER)
+    assert registered.consent.evidence(granted.id, actor=PRODUCER) == (upload.read_bytes(), "text/plain")
+
+
+def test_grant_dates_are_read_as_typed() -> None:
+    assert parse_date(" 2027-03-31 ", "valid until") == date(2027, 3, 31)
+    with pytest.raises(InvalidRequest, match=r"valid until '31/03/2027' is not a date: use YYYY-MM-DD"):
+        parse_date("31/03/2027", "valid until")

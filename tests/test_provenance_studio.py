@@ -10,6 +10,7 @@ import c2pa
 import pytest
 from sqlalchemy import text
 
+from previs.errors import UploadRejected
 from previs.provenance.credentials import TRAINED_ALGORITHMIC_MEDIA
 from previs.studio import FrameRequest, Studio
 from tests.provenance_support import noisy_png, reencoded, with_one_pixel_changed
@@ -131,3 +132,16 @@ def test_cli_verify_ledger_and_reproduce_exit_codes(settings, capsys, monkeypatc
     assert code == 0 and Path(json.loads(out)["path"]).parent == tmp_path
     code, _, err = in_process(settings, capsys, monkeypatch, "verify", str(tmp_path / "missing.png"))
     assert code == 1 and err.startswith("error: cannot read FILE")
+
+
+def test_an_uploaded_file_is_checked_then_verified(studio: Studio, frame_bytes: bytes, tmp_path: Path) -> None:
+    upload = tmp_path / "upload"
+    upload.write_bytes(frame_bytes)
+    assert studio.verify_upload(upload).status == "verified"
+    upload.write_text("not a picture")
+    with pytest.raises(UploadRejected, match="The image to verify is plain text"):
+        studio.verify_upload(upload)
+
+
+def test_the_ledger_report_reads_as_json(studio: Studio, frame_bytes: bytes) -> None:
+    assert studio.verify_ledger().to_json() == {"ok": True, "checked": 1, "problems": []}

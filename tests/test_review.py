@@ -58,6 +58,16 @@ def test_only_producers_and_admins_review(studio: Studio) -> None:
         studio.reviews.review(9999, "approved", actor=PRODUCER)
 
 
+def test_the_queue_as_frames_leaves_out_decided_and_withdrawn_frames(studio: Studio) -> None:
+    first, second, third = make_frames(studio, 3)
+    studio.reviews.review(first, "approved", actor=PRODUCER)
+    with studio.database.unit_of_work() as work:
+        work.frames.get(third).status = "consent_withdrawn"
+    frames = studio.pending_frames(project="Nightfall", actor=PRODUCER)
+    assert [(frame.id, frame.project, frame.review) for frame in frames] == [(second, "Nightfall", "pending")]
+    assert studio.pending_frames(project="Elsewhere", actor=PRODUCER) == []
+
+
 def test_cli_review_and_pending(settings, capsys, monkeypatch) -> None:
     code, out, _ = in_process(settings, capsys, monkeypatch, "generate", "--prompt", "fog", "--count", "2",
                               "--size", "64x64", "--json")

@@ -71,6 +71,15 @@ def test_bad_scripts_are_clear_errors_and_store_nothing(studio: Studio, data: by
         assert work.projects.find("Broken") is None
 
 
+def test_a_project_name_that_is_not_allowed_is_refused_before_anything_is_stored(studio: Studio) -> None:
+    with pytest.raises(InvalidRequest, match="project name '<b>x</b>' is not allowed"):
+        studio.scenes.import_script(THREE_SCENES, project="<b>x</b>", actor=PRODUCER)
+    with pytest.raises(InvalidRequest, match="project name '' is not allowed"):
+        studio.scenes.add_description("A lighthouse at dusk.", project="  ", actor=PRODUCER)
+    with studio.database.unit_of_work() as work:
+        assert work.projects.find("<b>x</b>") is None and work.projects.find("") is None
+
+
 def test_a_50_megabyte_file_is_refused(studio: Studio, tmp_path: Path) -> None:
     big = tmp_path / "huge.fountain"
     with big.open("wb") as stream:

@@ -12,7 +12,13 @@ import pytest
 from PIL import Image
 
 from previs.errors import UploadRejected
-from previs.uploads import check_document_upload, load_image_upload, load_mask_upload
+from previs.uploads import (
+    check_document_upload,
+    check_image_file,
+    load_drawn_mask,
+    load_image_upload,
+    load_mask_upload,
+)
 
 
 def encode(image: Image.Image, image_format: str = "PNG", **options) -> bytes:
@@ -150,6 +156,19 @@ def test_an_empty_mask_is_refused() -> None:
     assert "marks nothing" in rejected(load_mask_upload, encode(clear), size=(64, 64))
 
 
+
+def test_drawn_layers_join_into_one_mask_and_a_blank_canvas_is_no_mask() -> None:
+    first, second, blank = (Image.new("RGBA", (64, 64), (0, 0, 0, 0)) for _ in range(3))
+    first.paste((225, 29, 72, 255), (0, 0, 10, 10))
+    second.paste((255, 255, 255, 255), (50, 50, 60, 60))
+    values = np.asarray(load_drawn_mask([encode(first), encode(blank), encode(second)], size=(64, 64)))
+    assert values[5, 5] == values[55, 55] == 255 and int(values.sum()) // 255 == 200
+    assert load_drawn_mask([encode(blank)], size=(64, 64)) is None and load_drawn_mask([], size=(64, 64)) is None
+    message = rejected(load_drawn_mask, [encode(first), encode(Image.new("RGBA", (32, 32)))], size=(64, 64))
+    assert message.startswith("The drawn mask is 32x32 pixels") and "64x64" in message
+    assert "decompression bomb" in rejected(load_drawn_mask, [png_claiming(50_000, 50_000)], size=(64, 64))
+
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -193,3 +212,13 @@ def test_a_consent_document_over_the_limit_is_refused_before_it_is_read(tmp_path
     path = tmp_path / "release.pdf"
     path.write_bytes(PDF + b" " * 2000)
     assert "the limit is 0.0 MB" in rejected(check_document_upload, path, what="release", max_bytes=1000)
+
+
+def test_an_image_to_verify_is_checked_but_kept_byte_for_byte(tmp_path: Path) -> None:
+    tiny = encode(noise((8, 8)))  # any size is fine: a picture from elsewhere may be small
+    saved = tmp_path / "upload"
+    saved.write_bytes(tiny)
+    assert check_image_file(saved, what="image to verify") == tiny
+    assert "plain text; pictures must be PNG" in rejected(check_image_file, b"a note", what="image to verify")
+    assert "decompression bomb" in rejected(check_image_file, png_claiming(50_000, 50_000), what="image")
+    assert "the limit is" in rejected(check_image_file, tiny, what="image", max_bytes=10)

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from previs.cli.common import JSON_OPTION, print_json, read_user_file, state
-from previs.consent import USES
-from previs.errors import InvalidRequest
+from previs.consent import USES, parse_date
 
 consent_app = typer.Typer(help="Performers' consent: register, grant, revoke, list, audit.", no_args_is_help=True)
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequest(f"{option} {value!r} is not a date: use YYYY-MM-DD, e.g. 2027-03-31") from None
 
 
 @consent_app.command("add-performer")
@@ -57,8 +48,8 @@ def grant(
     """Record a performer's consent for specific uses on one project; prints the grant id."""
     studio = state(context).studio
     granted = studio.consent.grant(
-        performer, project=project, uses=use, description=description, valid_until=_date(until, "--until"),
-        valid_from=_date(valid_from, "--from") if valid_from else None,
+        performer, project=project, uses=use, description=description, valid_until=parse_date(until, "--until"),
+        valid_from=parse_date(valid_from, "--from") if valid_from else None,
         evidence=read_user_file(evidence, "--evidence") if evidence else None, actor=studio.local_actor,
     )
     if as_json:

@@ -36,8 +36,7 @@ def verify_ledger(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] 
     """Walk the hash chain; report the first changed, deleted or inserted entry. Exit 0 when intact."""
     report = state(context).studio.verify_ledger()
     if as_json:
-        print_json({"ok": report.ok, "checked": report.checked,
-                    "problems": [problem.__dict__ for problem in report.problems]})
+        print_json(report.to_json())
     elif report.ok:
         typer.echo(f"ledger intact: {report.checked} entries")
     else:

@@ -24,8 +24,7 @@ def review(
     studio = state(context).studio
     actor = studio.local_actor
     if pending:
-        frames = [studio.get_frame(frame_id, actor=actor)
-                  for frame_id in studio.reviews.pending(project=project, actor=actor)]
+        frames = studio.pending_frames(project=project, actor=actor)
         if as_json:
             print_json([{"id": f.id, "project": f.project, "kind": f.kind, "path": f.path, "review": f.review,
                          "created_at": f.created_at} for f in frames])

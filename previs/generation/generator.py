@@ -2,11 +2,13 @@
 
 Text-to-image, image-to-image and inpainting are views (``from_pipe``) over one loaded pipeline, so they share
 weights. Initial noise is drawn on the CPU from one seed per image, so a seed means the same noise on every
-device; a request repeated on the same model and device gives identical pixels.
+device; a request repeated on the same model, device and settings gives identical pixels. Speed-ups that are
+settings (``fast_paths.py``, ``batching.py``) are applied here and named in every frame record.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections.abc import Callable
@@ -17,6 +19,8 @@ from typing import Any
 from PIL import Image, ImageFilter
 
 from previs.errors import InvalidRequest
+from previs.generation.batching import MergingQueue
+from previs.generation.fast_paths import FastPaths, apply_at_load, apply_per_call, speedups_record
 from previs.generation.models import (
     LoadedModel,
     ModelSpec,
@@ -135,80 +139,141 @@ def keep_outside_mask(original: Image.Image, painted: Image.Image, mask: Image.I
     return Image.composite(painted.convert("RGB"), original.convert("RGB"), alpha)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A checked request with every default and seed resolved: what one pipeline call (or a share of one) runs."""
+
+    request: GenerationRequest
+    width: int
+    height: int
+    steps: int
+    guidance: float
+    seeds: tuple[int, ...]
+
+    def merge_key(self) -> tuple[Any, ...]:
+        """Requests with equal keys can share a pipeline call; only text-to-image requests ever do."""
+        request = self.request
+        if request.mode != "text-to-image":
+            return (id(self),)
+        return (request.mode, request.scheduler, self.steps, self.guidance, self.width, self.height)
+
+
 class Generator:
     """Owns the loaded model (loaded once, lazily, reused by every request) and runs requests on it."""
 
-    def __init__(self, model: str, models_dir: Path, *, device: str | None = None, dtype: str | None = None):
+    def __init__(self, model: str, models_dir: Path, *, device: str | None = None, dtype: str | None = None,
+                 fast_paths: FastPaths | None = None):
         self.spec: ModelSpec = resolve_model(model)
+        self.fast_paths = fast_paths or FastPaths()
         self._models_dir = models_dir
         self._device, self._dtype = device, dtype
         self._loaded: LoadedModel | None = None
         self._views: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
+        self._queue: MergingQueue[_Plan, list[GeneratedImage]] = MergingQueue(
+            self._lock, self._run, key=_Plan.merge_key, size=lambda plan: len(plan.seeds), max_size=MAX_COUNT)
 
     @property
     def loaded(self) -> bool:
         return self._loaded is not None
 
     def load(self) -> LoadedModel:
-        """Load the model on first use; raises ModelUnavailable with a fix when it cannot be loaded."""
+        """Load the model on first use; raises ModelUnavailable with a fix when it cannot be loaded.
+
+        Once loaded, no lock is taken: a request preparing its prompt does not wait for another's generation.
+        """
+        if self._loaded is not None:
+            return self._loaded
         with self._lock:
             if self._loaded is None:
                 placement: Placement = choose_placement(self._device, self._dtype)
-                self._loaded = load_model(self.spec, placement, self._models_dir)
+                loaded = load_model(self.spec, placement, self._models_dir)
+                apply_at_load(loaded.pipeline, self.fast_paths)
+                self._loaded = loaded
             return self._loaded
 
     def token_counter(self) -> tuple[Callable[[str], int], int]:
         """The model's own token count (with begin/end tokens) and its text encoder's limit."""
+        return self._count_tokens, int(self.load().pipeline.tokenizer.model_max_length)
+
+    @functools.cached_property
+    def _count_tokens(self) -> Callable[[str], int]:
+        """Remembered: fitting a template to the encoder counts the same parts for every frame."""
         tokenizer = self.load().pipeline.tokenizer
-        return (lambda text: len(tokenizer(text).input_ids)), int(tokenizer.model_max_length)
+        return functools.lru_cache(maxsize=4096)(lambda text: len(tokenizer(text).input_ids))
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Run one request: defaults resolved, one CPU-seeded noise per image, every choice recorded."""
         # 1. Check inputs
         check_request(request)
+        # 2. Resolve defaults and seeds
+        plan = self._plan(request)
+        # 3. Run the pipeline, merged with compatible waiting requests when batching is on
+        if self.fast_paths.batching:
+            return self._queue.submit(plan)
         with self._lock:
-            model = self.load()
-            preset = self.spec.preset
-            # 2. Resolve defaults and seeds
-            width, height = request.width or preset.width, request.height or preset.height
-            if request.init_image is not None:
-                width, height = request.init_image.size
-            steps = request.steps if request.steps is not None else preset.steps
-            guidance = request.guidance if request.guidance is not None else preset.guidance
-            base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
-            seeds = [(base_seed + index) % (MAX_SEED + 1) for index in range(request.count)]
-            pipeline = self._view(request.mode, request.scheduler)
-            # 3. Run the pipeline
-            images = pipeline(**self._call_arguments(request, width, height, steps, guidance, seeds)).images
-        if request.mode == "inpaint":
-            images = [keep_outside_mask(request.init_image, image, request.mask_image) for image in images]
-        # 4. Record how each image was made
-        shared = self._shared_record(model, pipeline, request, width, height, steps, guidance, seeds)
-        return [
-            GeneratedImage(image, seed, {**shared, "seed": seed, "batch": {"index": i, "size": len(seeds)}})
-            for i, (image, seed) in enumerate(zip(images, seeds, strict=True))
-        ]
+            return self._run([plan])[0]
 
-    def _call_arguments(self, request: GenerationRequest, width: int, height: int, steps: int,
-                        guidance: float, seeds: list[int]) -> dict[str, Any]:
+    def _plan(self, request: GenerationRequest) -> _Plan:
+        preset = self.spec.preset
+        width, height = request.width or preset.width, request.height or preset.height
+        if request.init_image is not None:
+            width, height = request.init_image.size
+        base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        return _Plan(
+            request, width, height,
+            steps=request.steps if request.steps is not None else preset.steps,
+            guidance=request.guidance if request.guidance is not None else preset.guidance,
+            seeds=tuple((base_seed + index) % (MAX_SEED + 1) for index in range(request.count)),
+        )
+
+    def _run(self, plans: list[_Plan]) -> list[list[GeneratedImage]]:
+        """One pipeline call for plans of equal merge key (the caller holds the lock); images per plan."""
+        model = self.load()
+        first = plans[0]
+        pipeline = self._view(first.request.mode, first.request.scheduler)
+        decode = self.fast_paths.decode_plan(first.width, first.height, sum(len(plan.seeds) for plan in plans))
+        apply_per_call(pipeline, decode)
+        images = iter(pipeline(**self._call_arguments(plans)).images)
+        speedups = speedups_record(pipeline)
+        merged = {} if len(plans) == 1 else {"merged_requests": len(plans),
+                                             "merged_images": sum(len(plan.seeds) for plan in plans)}
+        results = []
+        for plan in plans:
+            request = plan.request
+            own = [next(images) for _ in plan.seeds]
+            if request.mode == "inpaint":
+                own = [keep_outside_mask(request.init_image, image, request.mask_image) for image in own]
+            # 4. Record how each image was made
+            shared = {**self._shared_record(model, pipeline, plan), "fast_paths": speedups}
+            results.append([
+                GeneratedImage(image, seed, {**shared, "seed": seed,
+                                             "batch": {"index": i, "size": len(plan.seeds), **merged}})
+                for i, (image, seed) in enumerate(zip(own, plan.seeds, strict=True))
+            ])
+        return results
+
+    @staticmethod
+    def _call_arguments(plans: list[_Plan]) -> dict[str, Any]:
         import torch
 
+        first, request = plans[0], plans[0].request
+        negatives = [plan.request.negative_prompt for plan in plans for _ in plan.seeds]
         arguments: dict[str, Any] = {
-            "prompt": [request.prompt] * len(seeds),
-            "num_inference_steps": steps,
-            "guidance_scale": guidance,
-            "generator": [torch.Generator("cpu").manual_seed(seed) for seed in seeds],
+            "prompt": [plan.request.prompt for plan in plans for _ in plan.seeds],
+            "num_inference_steps": first.steps,
+            "guidance_scale": first.guidance,
+            "generator": [torch.Generator("cpu").manual_seed(seed) for plan in plans for seed in plan.seeds],
             "output_type": "pil",
         }
-        if request.negative_prompt and guidance > 1.0:
-            arguments["negative_prompt"] = [request.negative_prompt] * len(seeds)
+        if any(negatives) and first.guidance > 1.0:  # diffusers' own default negative prompt is ""
+            arguments["negative_prompt"] = negatives
         if request.mode == "text-to-image":
-            arguments.update(width=width, height=height)
+            arguments.update(width=first.width, height=first.height)
         else:
             arguments.update(image=request.init_image.convert("RGB"), strength=request.strength)
         if request.mode == "inpaint":
-            arguments.update(mask_image=request.mask_image.convert("L"), width=width, height=height)
+            arguments.update(mask_image=request.mask_image.convert("L"), width=first.width, height=first.height)
         return arguments
 
     def _view(self, mode: str, scheduler: str) -> Any:
@@ -239,10 +304,12 @@ class Generator:
             )
         return compatible[class_name].from_config(base.scheduler.config)
 
-    def _shared_record(self, model: LoadedModel, pipeline: Any, request: GenerationRequest, width: int,
-                       height: int, steps: int, guidance: float, seeds: list[int]) -> dict[str, Any]:
+    @staticmethod
+    def _shared_record(model: LoadedModel, pipeline: Any, plan: _Plan) -> dict[str, Any]:
         import diffusers
         import torch
+
+        request = plan.request
 
         record: dict[str, Any] = {
             "model": {
@@ -257,11 +324,11 @@ class Generator:
             "mode": request.mode,
             "prompt": request.prompt,
             "negative_prompt": request.negative_prompt,
-            "steps": steps,
-            "guidance": guidance,
-            "width": width,
-            "height": height,
-            "seeds": seeds,
+            "steps": plan.steps,
+            "guidance": plan.guidance,
+            "width": plan.width,
+            "height": plan.height,
+            "seeds": list(plan.seeds),
             "device": model.placement.device,
             "dtype": model.placement.dtype,
             "libraries": {"diffusers": diffusers.__version__, "torch": torch.__version__},

@@ -17,7 +17,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from previs.errors import InvalidRequest
@@ -65,6 +65,10 @@ class ChainReport:
     ok: bool
     checked: int  # rows examined
     problems: tuple[ChainProblem, ...]  # ordered by sequence: the first is the first bad row
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types, for API responses and ``--json`` output."""
+        return {"ok": self.ok, "checked": self.checked, "problems": [asdict(problem) for problem in self.problems]}
 
 
 def entry_hash(

@@ -13,7 +13,7 @@ from previs.ui.inputs import chosen_id, gallery_choice, whole_number
 
 SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")
 MAX_FRAMES = 4
-GENERATION = "generator"  # the queue's concurrency group for events that run the model: one at a time
+GENERATION = "generator"  # the queue's concurrency group for events that run the model (ui.generation_slots)
 
 # What an event returns: the gallery items, the details panel and the ids of the frames shown (in gallery order).
 Shown = tuple[list[tuple[str, str]], list[dict[str, Any]], list[int]]
@@ -91,7 +91,7 @@ def build(ui: UiContext) -> None:
 
     shown = [gallery, details, shown_ids]
     generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count], shown,
-                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=1)
+                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
     vary_button.click(ui.handler(vary), [frame, strength, count], shown,
-                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=1)
+                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
     gallery.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False)

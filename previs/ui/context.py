@@ -32,6 +32,7 @@ R = TypeVar("R")
 
 # The default of a handler's ``progress`` parameter: a marker, for which Gradio passes a fresh tracker per call.
 PROGRESS = gr.Progress()
+BATCHED_GENERATION_SLOTS = 4
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ class UiContext:
     @property
     def login_required(self) -> bool:
         return self.users is not None
+
+    @property
+    def generation_slots(self) -> int:
+        """How many model-running events the queue lets through at once: one, or with PREVIS_BATCHING enough
+        for the generator to merge compatible requests (its lock still runs one pipeline call at a time)."""
+        return BATCHED_GENERATION_SLOTS if self.studio.generator.fast_paths.batching else 1
 
     def actor(self, request: gr.Request | None) -> Actor:
         """Who is acting for this request: the logged-in user with their role now, or the local admin."""

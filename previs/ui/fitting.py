@@ -128,4 +128,5 @@ def build(ui: UiContext) -> None:
     run.click(ui.handler(fit_costume),
               [figure, photo, performer, region, canvas, mask_file, paint_face_and_hands, garment, fabric, palette,
                period, notes, variants, seed, project],
-              [board, gallery, details], api_name="fit_costume", concurrency_id=GENERATION, concurrency_limit=1)
+              [board, gallery, details], api_name="fit_costume", concurrency_id=GENERATION,
+              concurrency_limit=ui.generation_slots)

@@ -150,5 +150,5 @@ def build(ui: UiContext) -> None:
     # After drawing, the sheet follows in the page; named first above, this twin stays off the API.
     build_button.click(
         ui.handler(build_storyboard), [project, scenes, style, size, steps, seed], [frames, run],
-        api_name="build_storyboard", concurrency_id=GENERATION, concurrency_limit=1,
+        api_name="build_storyboard", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
     ).success(ui.handler(storyboard_sheet), sheet_inputs, laid, api_visibility="private")

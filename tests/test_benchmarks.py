@@ -1,0 +1,80 @@
+"""The benchmark harness runs end to end at toy size; no timing is asserted (performance lives in benchmarks/)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import batch_scaling, bookkeeping, cold_start, fast_paths, gpu, vs_diffusers
+from benchmarks.harness import Table, publish
+
+TOY = ["--toy", "--runs", "1", "--size", "64", "--steps", "1"]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return ["--cache", str(tmp_path_factory.mktemp("bench-cache"))]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    lines = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| -")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_vs_diffusers_compares_previs_with_plain_diffusers(cache: list[str]) -> None:
+    rows = table_rows(vs_diffusers.main([*TOY, *cache, "--models", "tiny"]))
+    assert [row[0] for row in rows] == ["model", "tiny"]
+    assert rows[1][-1] == "yes"  # same pixels: previs adds bookkeeping, not different work
+
+
+def test_gpu_benchmark_sets_up_on_the_cpu(cache: list[str]) -> None:
+    # Through vs_diffusers' comparison, with the SD 1.5 architecture built from its config (toy widths).
+    rows = table_rows(gpu.main(["--device", "cpu", "--tiny-check", *cache, "--models", "sd15"]))
+    assert rows[1][0] == "sd15" and rows[1][-1] == "yes" and rows[1][-2] == "n/a"
+
+
+def test_bookkeeping_times_every_stage(cache: list[str]) -> None:
+    text = bookkeeping.main(["--runs", "1", "--size", "64", "--frames", "2", *cache])
+    stages = {row[0] for row in table_rows(text)}
+    assert {"consent check", "prompt render", "provenance record", "C2PA sign", "PNG encode", "file write",
+            "database commit, ledger", "**total**"} <= stages
+    assert "| previs (Up filter, ISA-L level 1) " in text and "| Pillow, level 9 " in text  # the PNG table
+
+
+def test_batch_scaling_reports_each_batch(cache: list[str]) -> None:
+    rows = table_rows(batch_scaling.main([*TOY, *cache, "--batches", "1,2"]))
+    assert [row[0] for row in rows] == ["batch", "1", "2"]
+
+
+def test_fast_paths_measure_each_setting_off_and_on(cache: list[str]) -> None:
+    text = fast_paths.main([*TOY, *cache, "--only", "shared,batching,channels_last,vae_tiling",
+                            "--vae-size", "576"])
+    names = [row[0] for row in table_rows(text)]
+    assert {"PREVIS_BATCHING", "PREVIS_CHANNELS_LAST", "whole", "tiled"} <= set(names)
+    assert any(name.startswith("shared") for name in names)
+
+
+def test_cold_start_helpers_time_a_process_and_poll_a_server(tmp_path: Path) -> None:
+    assert cold_start.seconds_to_exit([sys.executable, "-c", "pass"], {}) > 0
+    port = cold_start.free_port()
+    server = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)]
+    assert cold_start.seconds_until_serving(server, {}, f"http://127.0.0.1:{port}/") > 0
+
+
+def test_cold_start_runs_its_cheap_rows(cache: list[str]) -> None:
+    rows = table_rows(cold_start.main(["--runs", "1", "--only", "1", *cache]))
+    assert rows[1][1].startswith("interpreter")
+
+
+def test_publish_replaces_only_its_own_section(tmp_path: Path) -> None:
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n\nintro\n\n<!-- bench:a -->\nold\n<!-- /bench:a -->\n\nafter\n")
+    table = Table(["x"])
+    table.add(1.23456)
+    publish("a", table.markdown() + "\n", doc)
+    publish("b", "new section\n", doc)
+    text = doc.read_text()
+    assert "old" not in text and "| 1.23 |" in text and text.index("after") < text.index("new section")
+    assert text.startswith("# Performance\n\nintro\n")
