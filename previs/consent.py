@@ -177,6 +177,7 @@ class ConsentRegistry:
         self._withdrawn = withdrawn
         self._frames = frames
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._expired_through: date | None = None  # the day expire_due last ran to completion
         self._check_evidence = check_evidence
 
     def today(self) -> date:
@@ -252,8 +253,15 @@ class ConsentRegistry:
             return Withdrawal(self._grant_info(row, "revoked"), frame_ids, self.policy)
 
     def expire_due(self) -> list[Withdrawal]:
-        """Record the expiry of every grant past its end date, withdrawing its frames. Idempotent."""
+        """Record the expiry of every grant past its end date, withdrawing its frames. Idempotent.
+
+        Runs once per day: a grant can only come due when the date changes (none can be made already past its
+        end, and grants are never edited), so later calls the same day have nothing to find. The gate itself
+        never relies on this: it checks each grant's dates against today.
+        """
         today = self.today()
+        if self._expired_through == today:
+            return []
         with self.database.unit_of_work() as work:
             ended = work.consent.ended_grant_ids()
             results = []
@@ -265,7 +273,8 @@ class ConsentRegistry:
                                        reason=f"valid until {row.valid_until.isoformat()}")
                 results.append(Withdrawal(self._grant_info(row, "expired"), self._withdraw_frames(work, row),
                                           self.policy))
-            return results
+        self._expired_through = today
+        return results
 
     def performers(self, *, actor: Actor) -> list[PerformerInfo]:
         actor.require(Action.MANAGE_CONSENT)

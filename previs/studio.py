@@ -261,6 +261,9 @@ class Studio:
                                   "Shorten the prompt, or pick a scene and style to have it fitted."})
             return request.prompt, request.negative_prompt, context
         scene = self.scenes.scene(project, request.scene, actor=actor) if request.scene is not None else None
+        if scene is not None and request.prompt.strip():
+            raise InvalidRequest(f"pick scene {scene.number} or type a description, not both: the frame is drawn "
+                                 "from the scene's own text, and the description would be ignored")
         if scene is None and not request.prompt.strip():
             raise InvalidRequest(f"a {request.kind} frame needs a scene number or a description of the scene")
         shot = self._shot(scene, request) if request.kind == "storyboard" else None

@@ -95,6 +95,18 @@ def test_vary_makes_new_seeds_over_the_chosen_frame(alice: Client, ui_studio: St
     assert ui_studio.get_frame(variations[0]["frame"]).record["parent_frame_id"] == parent
 
 
+def test_a_set_concept_from_a_stored_scene_in_a_style(alice: Client, ui_studio: Studio) -> None:
+    name = project()
+    script = (Path(__file__).parent / "data" / "scripts" / "glass_heist.fountain").read_bytes()
+    ui_studio.scenes.import_script(script, project=name, actor=ui_studio.local_actor)
+    _, details = alice.predict("", "", name, "4", "2", "256x256", 1, "2", "matte_painting", api_name="/generate_set")
+    record = ui_studio.get_frame(details[0]["frame"]).record
+    assert record["scene"]["heading"] == "INT. WAREHOUSE OFFICE - NIGHT"
+    assert record["prompt_template"]["style"] == "matte_painting" and "matte painting" in details[0]["prompt"]
+    with pytest.raises(AppError, match="not both"):
+        alice.predict("a cellar", "", name, "4", "2", "256x256", 1, "2", "", api_name="/generate_set")
+
+
 def test_vary_without_a_chosen_frame_says_what_to_do(alice: Client) -> None:
     with pytest.raises(AppError, match="no frame chosen: click a frame in the gallery"):
         alice.predict("", 0.5, 1, api_name="/vary_frame")

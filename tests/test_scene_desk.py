@@ -116,6 +116,8 @@ def test_storyboard_and_costume_frames_render_from_the_scene(studio: Studio) -> 
     assert "oilskin coat" in costume.record["generation"]["prompt"]
     with pytest.raises(InvalidRequest, match="no shot 99"):
         studio.generate(FrameRequest(scene="2", kind="storyboard", shot=99, project="Lighthouse"))
+    with pytest.raises(InvalidRequest, match="pick scene 1 or type a description, not both"):
+        studio.generate(FrameRequest(scene="1", prompt="a cellar", project="Lighthouse"))
 
 
 def test_a_raw_prompt_past_the_token_limit_is_reported(studio: Studio) -> None:

@@ -1,4 +1,5 @@
-"""The Set concepts tab: a scene description in, stored frames out; pick a frame to vary it with new seeds."""
+"""The Set concepts tab: a scene description (or a stored scene of the project) in, stored frames out, in a
+style if one is chosen; pick a frame to vary it with new seeds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import gradio as gr
 
+from previs.errors import NotFound
 from previs.permissions import Actor
 from previs.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.ui.context import PROGRESS, UiContext
@@ -13,6 +15,8 @@ from previs.ui.inputs import chosen_id, gallery_choice, whole_number
 
 SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")
 MAX_FRAMES = 4
+NO_SCENE = ("(none: the description alone)", "")
+NO_STYLE = ("(none: the description as typed)", "")
 GENERATION = "generator"  # the queue's concurrency group for events that run the model (ui.generation_slots)
 
 # What an event returns: the gallery items, the details panel and the ids of the frames shown (in gallery order).
@@ -46,17 +50,29 @@ def build(ui: UiContext) -> None:
     studio = ui.studio
 
     def generate(actor: Actor, prompt: str, negative: str, project: str, seed: str, steps: str, size: str,
-                 count: float, progress: gr.Progress = PROGRESS) -> Shown:
-        """Generate set-concept frames from a scene description and store them."""
+                 count: float, scene: str | None = None, style: str | None = None,
+                 progress: gr.Progress = PROGRESS) -> Shown:
+        """Generate set-concept frames from a scene description or a stored scene of the project, in a style
+        preset if one is chosen; the frames are stored."""
         width, height = (int(side) for side in size.split("x"))
         progress(0, desc=f"Generating {int(count)} frame(s) with {studio.model_status().name}…")
         request = FrameRequest(
             prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
             steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
-            project=project or DEFAULT_PROJECT, kind="set",
+            project=project or DEFAULT_PROJECT, kind="set", scene=(scene or "").strip() or None,
+            style=style or None,
         )
         return _shown(studio.generate(request, actor=actor))
+
+    def scene_choices(actor: Actor, project: str) -> dict[str, Any]:
+        """The project's stored scenes to pick from (none for a project without an imported script)."""
+        try:
+            scenes = studio.scenes.scenes(project or DEFAULT_PROJECT, actor=actor)
+        except NotFound:
+            scenes = []
+        return gr.update(choices=[NO_SCENE, *((f"{s.number} · {s.heading}", s.number) for s in scenes)],
+                         value=NO_SCENE[1])
 
     def vary(actor: Actor, frame: str, strength: float, count: float, progress: gr.Progress = PROGRESS) -> Shown:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
@@ -69,7 +85,12 @@ def build(ui: UiContext) -> None:
             prompt = gr.Textbox(label="Scene description", lines=3, elem_id="concept-prompt",
                                 placeholder="abandoned observatory at dusk, dust in the light shafts")
             negative = gr.Textbox(label="Avoid", placeholder="text, watermark")
-            project = gr.Textbox(label="Project", value=DEFAULT_PROJECT)
+            project = gr.Textbox(label="Project", value=DEFAULT_PROJECT, elem_id="concept-project")
+            with gr.Row():
+                scene = gr.Dropdown([NO_SCENE], value=NO_SCENE[1], label="Scene of the project's script",
+                                    allow_custom_value=True, elem_id="concept-scene")
+                style = gr.Dropdown([NO_STYLE, *((preset.name, preset.id) for preset in studio.prompts.styles)],
+                                    value=NO_STYLE[1], label="Style", elem_id="concept-style")
             with gr.Row():
                 seed = gr.Textbox(label="Seed", placeholder="random", elem_id="concept-seed")
                 steps = gr.Textbox(label="Steps", placeholder="model default")
@@ -90,8 +111,10 @@ def build(ui: UiContext) -> None:
     shown_ids = gr.State([])
 
     shown = [gallery, details, shown_ids]
-    generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count], shown,
+    generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count, scene, style],
+                          shown,
                           api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
     vary_button.click(ui.handler(vary), [frame, strength, count], shown,
                       api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
     gallery.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False)
+    gr.on([project.submit, project.blur], ui.handler(scene_choices), [project], [scene], api_visibility="private")
