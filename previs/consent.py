@@ -21,6 +21,7 @@ from typing import Any
 from previs.errors import ConsentRefused, InvalidRequest, NotFound
 from previs.imaging import sha256_bytes
 from previs.permissions import Action, Actor
+from previs.projects import check_project_name
 from previs.storage import Database, FileStore, UnitOfWork
 from previs.storage.tables import ConsentGrant, Frame, Performer, Project
 from previs.uploads import Upload
@@ -207,6 +208,7 @@ class ConsentRegistry:
               valid_from: date | None = None, evidence: Upload | None = None, actor: Actor) -> GrantInfo:
         """Record a grant; ``evidence`` (bytes, or a front end's temporary file) is checked, then kept by sha256."""
         actor.require(Action.MANAGE_CONSENT)
+        project = check_project_name(project)
         chosen = check_uses(uses)
         text = check_description(description)
         start = valid_from or self.today()

@@ -18,6 +18,7 @@ from previs.fitting_board import compose_board
 from previs.generation.generator import GeneratedImage, GenerationRequest
 from previs.imaging import encode_png
 from previs.permissions import Action, Actor
+from previs.projects import check_project_name
 from previs.recording import FrameContext, InputImage
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ class FittingResult:
 
 def fit_costume(studio: Studio, request: FittingRequest, *, project: str, actor: Actor) -> FittingResult:
     """Paint the costume onto the figure ``request.variants`` times and store the variants and their board."""
-    from previs.studio import check_project_name
-
     actor.require(Action.FIT_COSTUME)
     project = check_project_name(project)
     check_fitting_request(request)

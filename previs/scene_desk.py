@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
 from previs.permissions import Action, Actor
+from previs.projects import check_project_name
 from previs.scenes import Scene, Shot, breakdown_shots, load_screenplay, parse_description, validate_shots
 from previs.storage import Database, UnitOfWork
 from previs.storage.tables import Scene as SceneRow
@@ -94,8 +95,6 @@ class SceneDesk:
 
     def import_script(self, source: bytes | BinaryIO, *, project: str, actor: Actor) -> ImportReport:
         """Import a Fountain screenplay; every scene gets a default shot list unless it has one already."""
-        from previs.studio import check_project_name
-
         actor.require(Action.IMPORT_SCRIPT)
         project = check_project_name(project)
         screenplay = load_screenplay(source)
@@ -110,8 +109,6 @@ class SceneDesk:
 
     def add_description(self, text: str, *, project: str, number: str | None = None, actor: Actor) -> SceneInfo:
         """Store a free-text scene description as a scene (next free number unless given)."""
-        from previs.studio import check_project_name
-
         actor.require(Action.IMPORT_SCRIPT)
         project = check_project_name(project)
         with self.database.unit_of_work() as work:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from previs.generation.generator import GeneratedImage, GenerationRequest, Gener
 from previs.generation.models import PRESETS, TINY_MODEL, TINY_NOTICE, is_available_offline, resolve_model
 from previs.imaging import pixel_sha256
 from previs.permissions import Action, Actor, Role
+from previs.projects import check_project_name
 from previs.prompts import CostumeDetails, load_library
 from previs.provenance.credentials import export_jpeg
 from previs.provenance.identity import load_or_create_identity
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 FRAME_KINDS = ("set", "costume", "storyboard")
 Derived = Callable[[list[GeneratedImage], FrameContext], list[tuple[list[GeneratedImage], FrameContext]]]
 DEFAULT_PROJECT = "default"
-_PROJECT_NAME = re.compile(r"^[\w][\w .,'&()+-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -137,15 +136,6 @@ class ModelListing:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def check_project_name(name: str) -> str:
-    name = name.strip()
-    if not _PROJECT_NAME.match(name):
-        raise InvalidRequest(
-            f"project name {name!r} is not allowed: use 1-100 letters, digits, spaces or . , ' & ( ) + - _"
-        )
-    return name
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,7 @@ def test_the_audit_lists_every_event_in_order(registered: Studio) -> None:
     ({"uses": ["voice_clone"]}, "unknown use"),
     ({"uses": []}, "at least one use"),
     ({"valid_until": date(2020, 1, 1)}, "before valid from|already past"),
+    ({"project": "<b>x</b>"}, "project name '<b>x</b>' is not allowed"),
 ])
 def test_vague_or_wrong_grants_are_refused(registered: Studio, changes: dict, message: str) -> None:
     arguments = {"project": "Nightfall", "uses": ["likeness_reference"], "description": SPECIFIC,
