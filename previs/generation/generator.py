@@ -8,6 +8,7 @@ settings (``fast_paths.py``, ``batching.py``) are applied here and named in ever
 
 from __future__ import annotations
 
+import copy
 import functools
 import secrets
 import threading
@@ -198,8 +199,12 @@ class Generator:
 
     @functools.cached_property
     def _count_tokens(self) -> Callable[[str], int]:
-        """Remembered: fitting a template to the encoder counts the same parts for every frame."""
-        tokenizer = self.load().pipeline.tokenizer
+        """Remembered: fitting a template to the encoder counts the same parts for every frame.
+
+        Counts with its own copy of the tokenizer: a fast tokenizer is not safe to call from two threads, and
+        this one runs without the generator's lock while the pipeline tokenizes under it.
+        """
+        tokenizer = copy.deepcopy(self.load().pipeline.tokenizer)
         return functools.lru_cache(maxsize=4096)(lambda text: len(tokenizer(text).input_ids))
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
