@@ -12,7 +12,6 @@ included) is a ``likeness_reference`` use; a performer photo used for a fitting 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,10 +19,11 @@ from typing import Any
 
 from previs.errors import ConsentRefused, InvalidRequest, NotFound
 from previs.imaging import sha256_bytes
+from previs.performer_names import Registered, SearchedText, performer_named, registered, words
 from previs.permissions import Action, Actor
 from previs.projects import check_project_name
 from previs.storage import Database, FileStore, UnitOfWork
-from previs.storage.tables import ConsentGrant, Frame, Performer, Project
+from previs.storage.tables import ConsentGrant, Frame
 from previs.uploads import Upload
 
 USES = ("likeness_reference", "costume_fitting", "digital_double", "de_aging")
@@ -37,24 +37,17 @@ _BOILERPLATE = re.compile(
     r"(for )?(any|all) (uses?|purposes?|media|projects?)( whatsoever)?|standard (release|terms))\s*[.!]*\s*$",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"\w+")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+def _unique_uses(uses: Iterable[tuple[Registered, LikenessUse]]) -> list[tuple[Registered, LikenessUse]]:
+    """One use per performer and kind of use, the first reason given kept."""
+    seen: dict[tuple[int, str], tuple[Registered, LikenessUse]] = {}
+    for person, use in uses:
+        seen.setdefault((person.id, use.use), (person, use))
+    return list(seen.values())
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words without accents: "Zoë O'Neil's" → ["zoe", "o", "neil", "s"]."""
-    plain = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    plain = "".join(char for char in plain if not unicodedata.combining(char))
-    return _WORD.findall(plain.casefold())
-
-
-def mentions(text: str, name: str) -> bool:
-    """Whether ``name`` occurs in ``text`` as whole words ("Ann" matches "Ann's", not "Annex")."""
-    needle, haystack = words(name), words(text)
-    if not needle:
-        return False
-    size = len(needle)
-    return any(haystack[start:start + size] == needle for start in range(len(haystack) - size + 1))
+def _registry(work: UnitOfWork) -> list[Registered]:
+    """Every registered performer, as the gate matches text against them."""
+    return [registered(*row) for row in work.consent.performer_names()]
 
 
 def check_uses(uses: Iterable[str]) -> list[str]:
@@ -95,6 +88,14 @@ class LikenessUse:
     performer: str
     use: str
     reason: str  # "named in the prompt as 'Ann'", "performer photo for a costume fitting"
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """What the consent gate let through: the likeness uses a request makes and the grants that cover them."""
+
+    uses: list[LikenessUse]
+    grant_ids: list[int]
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ class ConsentRegistry:
             placed = self._evidence.place(evidence_sha256, data, suffix="")
         try:
             with self.database.unit_of_work() as work:
-                person = self._performer(work, performer)
+                person = performer_named(_registry(work), performer)
                 project_row = work.projects.get_or_create(project)
                 row = work.consent.add_grant(
                     performer_id=person.id, project_id=project_row.id, uses=chosen, description=text,
@@ -314,52 +315,48 @@ class ConsentRegistry:
 
     # -- the gate --------------------------------------------------------------------------------------
 
-    def uses_in_prompt(self, prompt: str) -> list[LikenessUse]:
-        """Every registered performer the prompt names, as a likeness_reference use."""
-        with self.database.unit_of_work() as work:
-            found = []
-            for person in work.consent.performers():
-                label = next((label for label in (person.name, *person.aliases) if mentions(prompt, label)), None)
-                if label is not None:
-                    found.append(LikenessUse(person.name, PROMPT_USE, f"named in the prompt as {label!r}"))
-            return found
+    def clear(self, project: str, *, prompt: str = "", uses: Sequence[LikenessUse] = (), actor: Actor,
+              detail: dict[str, Any] | None = None) -> Clearance:
+        """The likeness uses of a request and the grants covering them, or ConsentRefused naming what is missing.
 
-    def check(self, project: str, uses: Sequence[LikenessUse], *, actor: Actor,
-              detail: dict[str, Any] | None = None) -> list[int]:
-        """The grant ids that cover every use, or ConsentRefused (recorded as an event) naming what is missing."""
-        if not uses:
-            return []
+        ``uses`` are those the caller knows of (a performer photo); every registered performer ``prompt`` names
+        is added here, so no caller can skip the search. One transaction of two queries reads the performers and
+        their current grants: the gate sees one state of the registry, at little cost per request.
+        """
         self.expire_due()
         today = self.today()
         with self.database.unit_of_work() as work:
-            project_row = work.projects.find(project)
-            ended = work.consent.ended_grant_ids()
+            people, prompt_text = _registry(work), SearchedText(prompt)
+            named = [(person, LikenessUse(person.name, PROMPT_USE, f"named in the prompt as {label!r}"))
+                     for person in people if (label := person.label_in(prompt_text)) is not None]
+            wanted = _unique_uses([*((performer_named(people, use.performer), use) for use in uses), *named])
+            if not wanted:
+                return Clearance([], [])
+            current = work.consent.current_grants(project, {person.id for person, _ in wanted}, today)
             covering, missing = [], []
-            for use in uses:
-                person = self._performer(work, use.performer)
-                grant = self._covering_grant(work, person, project_row, use.use, ended, today)
+            for person, use in wanted:
+                grant = next((grant for grant in current if grant.performer_id == person.id and use.use in grant.uses),
+                             None)
                 if grant is None:
                     missing.append((person, use))
                 else:
                     covering.append(grant.id)
         if missing:
             self._refuse(project, missing, actor, detail or {})
-        return sorted(set(covering))
+        return Clearance([use for _, use in wanted], sorted(set(covering)))
 
     def still_active(self, work: UnitOfWork, grant_ids: Sequence[int]) -> None:
         """Re-check, inside the transaction that stores frames, that no grant ended while they were drawn."""
-        ended = work.consent.ended_grant_ids() & set(grant_ids)
-        today = self.today()
-        for grant_id in grant_ids:
-            if work.consent.grant(grant_id).valid_until < today:
-                ended.add(grant_id)
+        if not grant_ids:
+            return
+        ended = work.consent.ended_among(grant_ids, self.today())
         if ended:
             raise ConsentRefused(f"consent grant(s) {', '.join(map(str, sorted(ended)))} ended while the frames "
                                  "were being generated; nothing was stored")
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _refuse(self, project: str, missing: list[tuple[Performer, LikenessUse]], actor: Actor,
+    def _refuse(self, project: str, missing: list[tuple[Registered, LikenessUse]], actor: Actor,
                 detail: dict[str, Any]) -> None:
         with self.database.unit_of_work() as work:
             project_row = work.projects.find(project)
@@ -376,15 +373,6 @@ class ConsentRegistry:
             f"{project!r}{more}. A producer can record one with `previs consent grant {person.name!r} --project "
             f"{project!r} --use {use.use} --description ... --until YYYY-MM-DD`, or remove the reference."
         )
-
-    def _covering_grant(self, work: UnitOfWork, person: Performer, project: Project | None, use: str,
-                        ended: set[int], today: date) -> ConsentGrant | None:
-        if project is None:
-            return None
-        for grant in work.consent.grants(performer_id=person.id, project_id=project.id):
-            if grant.id not in ended and use in grant.uses and grant.valid_from <= today <= grant.valid_until:
-                return grant
-        return None
 
     def _withdraw_frames(self, work: UnitOfWork, grant: ConsentGrant) -> list[int]:
         """Mark the grant's frames withdrawn and take their files out of reach (moved, or deleted to purge)."""
@@ -405,18 +393,11 @@ class ConsentRegistry:
             frame.path = target.relative_path
 
     def _find_clash(self, work: UnitOfWork, labels: list[str]) -> str | None:
-        for person in work.consent.performers():
+        for person in _registry(work):
             for label in labels:
-                if any(words(label) == words(existing) for existing in (person.name, *person.aliases)):
+                if person.answers_to(label):
                     return f"{label!r} (performer {person.name!r})"
         return None
-
-    def _performer(self, work: UnitOfWork, name: str) -> Performer:
-        target = words(name)
-        for person in work.consent.performers():
-            if any(words(label) == target for label in (person.name, *person.aliases)):
-                return person
-        raise NotFound(f"no performer named {name!r}: register them with `previs consent add-performer`")
 
     def _state(self, work: UnitOfWork, grant: ConsentGrant, ended: set[int] | None = None) -> str:
         if grant.id in (work.consent.ended_grant_ids() if ended is None else ended):

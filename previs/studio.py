@@ -320,14 +320,14 @@ class Studio:
         generated ones (a fitting board), stored in the same transaction and under the same grants.
         """
         # 1. The consent gate, before any model work
-        uses = _unique_uses([*likeness, *self.consent.uses_in_prompt(request.prompt)])
-        grant_ids = self.consent.check(context.project, uses, actor=actor,
+        clearance = self.consent.clear(context.project, prompt=request.prompt, uses=likeness, actor=actor,
                                        detail={"kind": context.kind, "prompt": request.prompt[:300]})
+        grant_ids = clearance.grant_ids
         # 2. Generate
         images = self.generator.generate(request)
         # 3. Record, sign and store together, re-checking that no grant ended meanwhile
         consent = {"grant_ids": grant_ids, "details": {**context.details,
-                                                        "likeness_uses": [asdict(use) for use in uses]}}
+                                                        "likeness_uses": [asdict(use) for use in clearance.uses]}}
         context = replace(context, **consent)
         groups = [(images, context)]
         if derived is not None:
@@ -439,8 +439,8 @@ class Studio:
         if generation["model"]["source"] != self.generator.spec.source:
             raise InvalidRequest(f"frame {frame_id} was made with {generation['model']['name']}; start previs with "
                                  f"--model {generation['model']['source']} to reproduce it")
-        self.consent.check(frame.project, _recorded_likeness(frame.record), actor=actor,
-                           detail={"kind": "reproduce", "frame_id": frame_id})
+        self.consent.clear(frame.project, prompt=generation["prompt"], uses=_recorded_likeness(frame.record),
+                           actor=actor, detail={"kind": "reproduce", "frame_id": frame_id})
         images = self.generator.generate(GenerationRequest(
             prompt=generation["prompt"], negative_prompt=generation["negative_prompt"], seed=generation["seeds"][0],
             steps=generation["steps"], guidance=generation["guidance"], width=generation["width"],
@@ -495,13 +495,6 @@ def unread_tail(prompt: str, count_tokens: Callable[[str], int], token_limit: in
         else:
             high = middle - 1
     return " ".join(words[low:])
-
-
-def _unique_uses(uses: Sequence[LikenessUse]) -> list[LikenessUse]:
-    seen: dict[tuple[str, str], LikenessUse] = {}
-    for use in uses:
-        seen.setdefault((use.performer, use.use), use)
-    return list(seen.values())
 
 
 def _recorded_likeness(record: dict[str, Any]) -> list[LikenessUse]:

@@ -36,11 +36,12 @@ def test_gpu_benchmark_sets_up_on_the_cpu(cache: list[str]) -> None:
 
 
 def test_bookkeeping_times_every_stage(cache: list[str]) -> None:
-    text = bookkeeping.main(["--runs", "1", "--size", "64", "--frames", "2", *cache])
+    text = bookkeeping.main(["--runs", "1", "--size", "64", "--frames", "2", "--registry-sizes", "3,5", *cache])
     stages = {row[0] for row in table_rows(text)}
     assert {"consent check", "prompt render", "provenance record", "C2PA sign", "PNG encode", "file write",
             "database commit, ledger", "**total**"} <= stages
     assert "| previs (Up filter, ISA-L level 1) " in text and "| Pillow, level 9 " in text  # the PNG table
+    assert [row[0] for row in table_rows(text) if row[0] in {"3", "5"}] == ["3", "5"]  # the gate by registry size
 
 
 def test_batch_scaling_reports_each_batch(cache: list[str]) -> None:

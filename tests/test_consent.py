@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from previs.consent import check_description, mentions, parse_date
+from previs.consent import check_description, parse_date
 from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
 from previs.generation.generator import Generator
+from previs.performer_names import mentions
 from previs.permissions import Actor, Role
 from previs.settings import Settings
 from previs.studio import FrameRequest, Studio, open_studio
@@ -98,6 +99,41 @@ def test_a_matching_grant_allows_the_frame_and_the_frame_records_it(registered: 
     assert frame.record["consent_grants"] == [grant_id]
     assert frame.record["likeness_uses"] == [
         {"performer": "Ann Lee", "use": "likeness_reference", "reason": "named in the prompt as 'Ann Lee'"}]
+
+
+@pytest.mark.parametrize("ending", ["revoked", "expired"])
+def test_a_grant_ending_while_frames_are_drawn_stores_nothing(
+    registered: Studio, monkeypatch: pytest.MonkeyPatch, ending: str
+) -> None:
+    grant_id = grant(registered, until=date.today())
+    draw = registered.generator.generate
+
+    def draw_while_the_grant_ends(request):
+        images = draw(request)
+        if ending == "revoked":
+            registered.consent.revoke(grant_id, reason="performer withdrew consent", actor=PRODUCER)
+        else:  # midnight passes during the generation
+            registered.consent._clock = lambda: datetime.now(UTC) + timedelta(days=1)
+        return images
+
+    monkeypatch.setattr(registered.generator, "generate", draw_while_the_grant_ends)
+    with pytest.raises(ConsentRefused, match=rf"grant\(s\) {grant_id} ended while the frames were being generated"):
+        registered.generate(ask("Ann Lee at the observatory door"))
+    assert registered.list_frames() == []
+    assert list((registered.settings.home / "frames").rglob("*.png")) == [], "no file without its record"
+    ledger = registered.verify_ledger()
+    assert ledger.ok and ledger.checked == 0
+
+
+def test_reproducing_a_frame_is_gated_by_today_s_registry(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = studio.generate(ask("Mara Voss at the observatory door"))[0]  # nobody registered by that name yet
+    studio.consent.add_performer("Mara Voss", actor=PRODUCER)
+    monkeypatch.setattr(studio.generator, "generate", lambda *_: pytest.fail("the model ran without consent"))
+    with pytest.raises(ConsentRefused, match=r"Mara Voss .*named in the prompt"):
+        studio.reproduce(frame.id)
+    monkeypatch.undo()
+    grant(studio, "Mara Voss")
+    assert studio.reproduce(frame.id).identical
 
 
 def test_revoking_a_grant_withdraws_exactly_the_frames_that_used_it(registered: Studio) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Text, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from previs.errors import NotFound
@@ -37,7 +38,7 @@ class ProjectRepository:
         return project
 
     def find(self, name: str) -> Project | None:
-        return self._session.scalar(select(Project).where(Project.name == name))
+        return self._session.scalar(_PROJECT_NAMED, {"name": name})
 
     def get(self, name: str) -> Project:
         project = self.find(name)
@@ -89,7 +90,7 @@ class LedgerRepository:
         self._session = session
 
     def last(self) -> LedgerRow | None:
-        return self._session.scalar(select(LedgerRow).order_by(LedgerRow.sequence.desc()).limit(1))
+        return self._session.scalar(_LAST_LEDGER_ROW)
 
     def add(self, **fields: Any) -> LedgerRow:
         row = LedgerRow(**fields)
@@ -116,7 +117,12 @@ class ConsentRepository:
         self._session = session
 
     def performers(self) -> Sequence[Performer]:
-        return self._session.scalars(select(Performer).order_by(Performer.name)).all()
+        return self._session.scalars(_PERFORMERS).all()
+
+    def performer_names(self) -> Sequence[Row[tuple[int, str, str]]]:
+        """Each performer's id, name and aliases (the JSON text stored): what the consent gate matches every
+        prompt against, read without building an object or decoding JSON per performer."""
+        return self._session.execute(_PERFORMER_NAMES).all()
 
     def add_performer(self, **fields: Any) -> Performer:
         performer = Performer(**fields)
@@ -136,12 +142,10 @@ class ConsentRepository:
             raise NotFound(f"no consent grant with id {grant_id}: see `previs consent list`")
         return grant
 
-    def grants(self, *, performer_id: int | None = None, project_id: int | None = None) -> Sequence[ConsentGrant]:
+    def grants(self, *, performer_id: int | None = None) -> Sequence[ConsentGrant]:
         query = select(ConsentGrant).order_by(ConsentGrant.id)
         if performer_id is not None:
             query = query.where(ConsentGrant.performer_id == performer_id)
-        if project_id is not None:
-            query = query.where(ConsentGrant.project_id == project_id)
         return self._session.scalars(query).all()
 
     def add_event(self, **fields: Any) -> ConsentEvent:
@@ -158,8 +162,16 @@ class ConsentRepository:
 
     def ended_grant_ids(self) -> set[int]:
         """Grants with a revoked or expired event: they never become active again."""
-        query = select(ConsentEvent.grant_id).where(ConsentEvent.kind.in_(("revoked", "expired")))
-        return {grant_id for grant_id in self._session.scalars(query) if grant_id is not None}
+        return set(self._session.scalars(_ENDED_GRANT_IDS))
+
+    def current_grants(self, project: str, performer_ids: Collection[int], today: date) -> Sequence[ConsentGrant]:
+        """The performers' grants on the project that are within their dates today and were never ended."""
+        return self._session.scalars(_CURRENT_GRANTS, {"project": project, "performer_ids": list(performer_ids),
+                                                       "today": today}).all()
+
+    def ended_among(self, grant_ids: Collection[int], today: date) -> set[int]:
+        """Those of the grants that have ended: revoked, expired, or past their end date today."""
+        return set(self._session.scalars(_ENDED_AMONG, {"grant_ids": list(grant_ids), "today": today}))
 
     def link_frame(self, frame_id: int, grant_id: int) -> None:
         self._session.add(FrameConsent(frame_id=frame_id, grant_id=grant_id))
@@ -168,6 +180,22 @@ class ConsentRepository:
         query = select(Frame).join(FrameConsent, FrameConsent.frame_id == Frame.id).where(
             FrameConsent.grant_id == grant_id).order_by(Frame.id)
         return self._session.scalars(query).all()
+
+
+# The queries every frame runs (the consent gate, the ledger's tip, the project): built once, values bound per
+# call. Building a statement costs more than SQLite takes to run it.
+_PROJECT_NAMED = select(Project).where(Project.name == bindparam("name"))
+_LAST_LEDGER_ROW = select(LedgerRow).order_by(LedgerRow.sequence.desc()).limit(1)
+_ENDED_GRANT_IDS = select(ConsentEvent.grant_id).where(ConsentEvent.kind.in_(("revoked", "expired")),
+                                                       ConsentEvent.grant_id.is_not(None))
+_CURRENT_GRANTS = select(ConsentGrant).join(Project, ConsentGrant.project_id == Project.id).where(
+    Project.name == bindparam("project"), ConsentGrant.performer_id.in_(bindparam("performer_ids", expanding=True)),
+    ConsentGrant.valid_from <= bindparam("today"), ConsentGrant.valid_until >= bindparam("today"),
+    ConsentGrant.id.not_in(_ENDED_GRANT_IDS)).order_by(ConsentGrant.id)
+_ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("grant_ids", expanding=True)), or_(
+    ConsentGrant.valid_until < bindparam("today"), ConsentGrant.id.in_(_ENDED_GRANT_IDS)))
+_PERFORMERS = select(Performer).order_by(Performer.name)
+_PERFORMER_NAMES = select(Performer.id, Performer.name, type_coerce(Performer.aliases, Text)).order_by(Performer.name)
 
 
 class SceneRepository:
