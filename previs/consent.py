@@ -37,17 +37,6 @@ _BOILERPLATE = re.compile(
     r"(for )?(any|all) (uses?|purposes?|media|projects?)( whatsoever)?|standard (release|terms))\s*[.!]*\s*$",
     re.IGNORECASE,
 )
-def _unique_uses(uses: Iterable[tuple[Registered, LikenessUse]]) -> list[tuple[Registered, LikenessUse]]:
-    """One use per performer and kind of use, the first reason given kept."""
-    seen: dict[tuple[int, str], tuple[Registered, LikenessUse]] = {}
-    for person, use in uses:
-        seen.setdefault((person.id, use.use), (person, use))
-    return list(seen.values())
-
-
-def _registry(work: UnitOfWork) -> list[Registered]:
-    """Every registered performer, as the gate matches text against them."""
-    return [registered(*row) for row in work.consent.performer_names()]
 
 
 def check_uses(uses: Iterable[str]) -> list[str]:
@@ -157,6 +146,19 @@ class Withdrawal:
     def to_json(self) -> dict[str, Any]:
         return {"grant": self.grant.to_json(), "withdrawn_frame_ids": self.withdrawn_frame_ids,
                 "policy": self.policy}
+
+
+def _unique_uses(uses: Iterable[tuple[Registered, LikenessUse]]) -> list[tuple[Registered, LikenessUse]]:
+    """One use per performer and kind of use, the first reason given kept."""
+    seen: dict[tuple[int, str], tuple[Registered, LikenessUse]] = {}
+    for person, use in uses:
+        seen.setdefault((person.id, use.use), (person, use))
+    return list(seen.values())
+
+
+def _registry(work: UnitOfWork) -> list[Registered]:
+    """Every registered performer, as the gate matches text against them."""
+    return [registered(*row) for row in work.consent.performer_names()]
 
 
 def _iso(moment: datetime) -> str:

@@ -117,7 +117,7 @@ class ConsentRepository:
         self._session = session
 
     def performers(self) -> Sequence[Performer]:
-        return self._session.scalars(_PERFORMERS).all()
+        return self._session.scalars(select(Performer).order_by(Performer.name)).all()
 
     def performer_names(self) -> Sequence[Row[tuple[int, str, str]]]:
         """Each performer's id, name and aliases (the JSON text stored): what the consent gate matches every
@@ -194,7 +194,6 @@ _CURRENT_GRANTS = select(ConsentGrant).join(Project, ConsentGrant.project_id == 
     ConsentGrant.id.not_in(_ENDED_GRANT_IDS)).order_by(ConsentGrant.id)
 _ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("grant_ids", expanding=True)), or_(
     ConsentGrant.valid_until < bindparam("today"), ConsentGrant.id.in_(_ENDED_GRANT_IDS)))
-_PERFORMERS = select(Performer).order_by(Performer.name)
 _PERFORMER_NAMES = select(Performer.id, Performer.name, type_coerce(Performer.aliases, Text)).order_by(Performer.name)
 
 
