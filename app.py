@@ -13,11 +13,11 @@ import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from previs.access.users import UserDirectory
+from previs.app.studio import open_studio
 from previs.errors import PrevisError
 from previs.settings import Settings
-from previs.studio import open_studio
 from previs.ui import serve, server_address
-from previs.users import UserDirectory
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     arguments.add_argument("--steps", type=int, default=4)
     arguments.add_argument("--batches", default=",".join(map(str, BATCHES)))
     parsed = parse(arguments, argv)
-    from previs.studio import FrameRequest
+    from previs.app.studio import FrameRequest
 
     batches = [int(batch) for batch in parsed.batches.split(",")]
     source = model_source(parsed.model, parsed.cache, toy=parsed.toy)

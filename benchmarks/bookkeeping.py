@@ -58,8 +58,8 @@ class Stages:
 @contextmanager
 def stages_of_the_core_path(stages: Stages) -> Iterator[None]:
     """Wrap the functions each stage consists of, where the core path looks them up."""
-    from previs import recording, studio
-    from previs.consent import ConsentRegistry
+    from previs.app import recording, studio
+    from previs.consent.registry import ConsentRegistry
     from previs.storage import FileStore
 
     targets = [
@@ -100,7 +100,7 @@ class ReplayGenerator:
 
 def scenarios(studio: Any) -> dict[str, Any]:
     """A free prompt naming nobody, and a templated prompt naming a performer who granted consent."""
-    from previs.studio import FrameRequest
+    from previs.app.studio import FrameRequest
 
     performer = "Zoë Okafor"
     studio.consent.grant(performer, project="Bench", uses=["likeness_reference"], actor=studio.local_actor,
@@ -172,7 +172,7 @@ def timed_round(studio: Any, requests: dict[str, Any], frames: int) -> dict[str,
 
 def png_encoders(noisy: Image.Image, runs: int) -> Table:
     """Encode time and size of previs' encoder and Pillow's levels, for a noisy and a smooth frame."""
-    from previs.imaging import encode_png
+    from previs.media.imaging import encode_png
 
     smooth = noisy.filter(ImageFilter.GaussianBlur(6))
     encoders: dict[str, Callable[[Image.Image], bytes]] = {

@@ -42,7 +42,7 @@ def studios(arguments: Any, **variants: dict[str, Any]) -> Iterator[dict[str, An
 
 
 def request(arguments: Any, prompt: str = PROMPTS[0], seed: int = 5) -> Any:
-    from previs.studio import FrameRequest
+    from previs.app.studio import FrameRequest
 
     return FrameRequest(prompt=prompt, seed=seed, steps=arguments.steps, width=arguments.size,
                         height=arguments.size)

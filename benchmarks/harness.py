@@ -175,8 +175,8 @@ def studio_for(model: str, models_dir: Path, *, device: str | None, generator: A
     """A studio over a throw-away data directory: the real composition root, the real core path."""
     import tempfile
 
+    from previs.app.studio import open_studio
     from previs.settings import Settings
-    from previs.studio import open_studio
 
     with tempfile.TemporaryDirectory(prefix="previs-bench-") as home:
         studio = open_studio(Settings(home=Path(home), model=model, device=device, user="bench",

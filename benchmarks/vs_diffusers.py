@@ -68,8 +68,8 @@ COLUMNS = ["model", "size", "steps", "guidance", "batch", "device", "previs img/
 
 def compare(model: str, arguments: Any) -> Comparison:
     """Both sides on one model, taking turns; the first call of each is an untimed warm-up."""
-    from previs.imaging import pixel_sha256
-    from previs.studio import FrameRequest
+    from previs.app.studio import FrameRequest
+    from previs.media.imaging import pixel_sha256
 
     cache = arguments.cache
     source = model_source(model, cache, toy=arguments.toy)

@@ -1,3 +1,5 @@
 """previs: virtual production previsualisation with consent and provenance built in."""
 
-__version__ = "0.1.0"
+from previs.version import __version__
+
+__all__ = ["__version__"]

@@ -12,10 +12,10 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+from previs.app.studio import Studio, open_studio
 from previs.generation.generator import Generator
 from previs.generation.models import TINY_MODEL
 from previs.settings import Settings
-from previs.studio import Studio, open_studio
 
 pytest_plugins = ["tests.ui_support"]  # the UI modules' fixtures: a studio for the app, a users file
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from previs.imaging import encode_png
+from previs.media.imaging import encode_png
 
 
 def noisy_image(seed: int, size: int = 64) -> Image.Image:

@@ -17,15 +17,15 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
+from previs.access.permissions import Action, Actor
+from previs.access.users import UserDirectory, add_user, remove_user
+from previs.app.studio import Studio
 from previs.errors import InvalidRequest
 from previs.generation.fast_paths import FastPaths
 from previs.generation.generator import Generator
 from previs.generation.models import TINY_MODEL
-from previs.permissions import Action, Actor
-from previs.studio import Studio
 from previs.ui import TABS, TabSpec, UiContext, build_ui, serve, server_address
 from previs.ui.context import BATCHED_GENERATION_SLOTS
-from previs.users import UserDirectory, add_user, remove_user
 from tests.ui_support import PASSWORD, free_port, project
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from previs.consent import check_description, parse_date
+from previs.access.permissions import Actor, Role
+from previs.app.studio import FrameRequest, Studio, open_studio
+from previs.consent.names import mentions
+from previs.consent.registry import check_description, parse_date
 from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
 from previs.generation.generator import Generator
-from previs.performer_names import mentions
-from previs.permissions import Actor, Role
 from previs.settings import Settings
-from previs.studio import FrameRequest, Studio, open_studio
 from tests.test_cli import in_process
 
 SPECIFIC = "previs frames of the observatory scene for internal review, not for release"

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from previs.app.studio import FrameRequest, Studio, open_studio
 from previs.errors import InvalidRequest
 from previs.generation.fast_paths import FastPaths
 from previs.generation.generator import GeneratedImage, GenerationRequest, Generator
 from previs.generation.models import TINY_MODEL
 from previs.settings import Settings
-from previs.studio import FrameRequest, Studio, open_studio
 
 PROMPT = "abandoned observatory, dusk"
 

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from previs import raster
 from previs.errors import InvalidRequest, NotFound
-from previs.figures import (
+from previs.fitting.figures import (
     CUSTOM_REGION,
     PHOTO_MAX_SIDE,
     PROTECT_MARGIN,
@@ -23,6 +22,7 @@ from previs.figures import (
     region_mask,
 )
 from previs.generation.generator import INPAINT_BLEND_RADIUS, GenerationRequest, Generator
+from previs.media import raster
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "figures"
 
@@ -51,7 +51,7 @@ def test_built_in_figures_are_listed_and_unknown_names_are_refused() -> None:
 def test_committed_figure_files_are_what_the_code_draws(figure: Figure) -> None:
     with Image.open(ASSETS / f"{figure.name}.png") as committed:
         assert committed.mode == "RGB" and committed.size == figure.image.size
-        assert committed.tobytes() == figure.image.tobytes(), "run `python -m previs.figures` to redraw them"
+        assert committed.tobytes() == figure.image.tobytes(), "run `python -m previs.fitting.figures` to redraw them"
 
 
 def test_a_figure_is_a_grey_mannequin_on_a_light_neutral_backdrop(figure: Figure) -> None:

@@ -7,15 +7,15 @@ import pytest
 from PIL import Image
 
 from previs.errors import InvalidRequest
-from previs.figures import CUSTOM_REGION, load_figure
-from previs.fitting import (
+from previs.fitting.board import CAPTION_GAP, MARGIN, PANEL_WIDTH, compose_board
+from previs.fitting.figures import CUSTOM_REGION, load_figure
+from previs.fitting.request import (
     FittingRequest,
     check_fitting_request,
     costume_details,
     costume_summary,
     fitting_figure,
 )
-from previs.fitting_board import CAPTION_GAP, MARGIN, PANEL_WIDTH, compose_board
 from previs.prompts import CostumeDetails, load_library
 
 COAT = FittingRequest("double-breasted  greatcoat", fabric="wool melton", palette="navy, brass",

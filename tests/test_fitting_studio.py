@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
+from previs.access.permissions import Actor, Role
+from previs.app.studio import Studio
 from previs.errors import ConsentRefused, InvalidRequest, PermissionDenied
-from previs.figures import load_figure, region_mask
-from previs.fitting import FittingRequest
+from previs.fitting.figures import load_figure, region_mask
+from previs.fitting.request import FittingRequest
 from previs.generation.generator import INPAINT_BLEND_RADIUS
-from previs.permissions import Actor, Role
-from previs.studio import Studio
 from tests.test_cli import in_process
 
 DESIGNER = Actor("cole", Role.COSTUME_DESIGNER)

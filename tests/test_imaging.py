@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from previs.imaging import encode_png, pixel_sha256, read_png_record
+from previs.media.imaging import encode_png, pixel_sha256, read_png_record
 
 
 @pytest.mark.parametrize("size", [(1, 1), (64, 96), (513, 7)])

@@ -11,7 +11,6 @@ import c2pa
 import pytest
 from PIL import Image
 
-import previs
 from previs.errors import InvalidRequest
 from previs.provenance.credentials import (
     COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
@@ -24,6 +23,7 @@ from previs.provenance.credentials import (
     sign_image,
 )
 from previs.provenance.identity import SigningIdentity, load_or_create_identity
+from previs.version import __version__
 from tests.provenance_support import build_png, noisy_png, png_chunks, reencoded, with_one_pixel_changed
 
 RECORD = {"prompt": "a lighthouse at dusk, anamorphic", "seed": 42, "model": "tiny", "steps": 4}
@@ -70,7 +70,7 @@ def test_c2pa_reader_sees_a_trusted_ai_generated_frame(signed_png: bytes, identi
     assert set(entries) == uses
     assert {entry["use"] for entry in entries.values()} == {"notAllowed"}
     generator = manifest["claim_generator_info"][0]
-    assert (generator["name"], generator["version"]) == ("previs", previs.__version__)
+    assert (generator["name"], generator["version"]) == ("previs", __version__)
     assert manifest["title"] == "shot 12A"
     assert "thumbnail" not in manifest  # claim thumbnails are off: they cost ~80 ms a frame
 

@@ -10,9 +10,9 @@ import c2pa
 import pytest
 from sqlalchemy import text
 
+from previs.app.studio import FrameRequest, Studio
 from previs.errors import UploadRejected
 from previs.provenance.credentials import TRAINED_ALGORITHMIC_MEDIA
-from previs.studio import FrameRequest, Studio
 from tests.provenance_support import noisy_png, reencoded, with_one_pixel_changed
 from tests.test_cli import in_process
 

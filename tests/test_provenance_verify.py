@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from previs.errors import InvalidRequest, UploadRejected
-from previs.imaging import pixel_sha256, sha256_bytes
+from previs.media.imaging import pixel_sha256, sha256_bytes
 from previs.provenance import verify
 from previs.provenance.credentials import export_jpeg, sign_image
 from previs.provenance.identity import SigningIdentity, load_or_create_identity

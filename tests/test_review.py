@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from previs.access.permissions import Actor, Role
+from previs.app.studio import FrameRequest, Studio
 from previs.errors import InvalidRequest, NotFound, PermissionDenied
-from previs.permissions import Actor, Role
-from previs.studio import FrameRequest, Studio
 from tests.test_cli import in_process
 
 PRODUCER = Actor("priya", Role.PRODUCER)

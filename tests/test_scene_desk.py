@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from previs.access.permissions import Actor, Role
+from previs.app.studio import FrameRequest, Studio
 from previs.errors import InvalidRequest, PermissionDenied, ScriptImportError
-from previs.permissions import Actor, Role
 from previs.scenes import Shot
-from previs.studio import FrameRequest, Studio
 from tests.test_cli import in_process
 
 SCRIPTS = Path(__file__).parent / "data" / "scripts"

@@ -11,10 +11,9 @@ from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfReader
 
-from previs import __version__
 from previs.errors import InvalidRequest, PrevisError
-from previs.fonts import MISSING, REGULAR, load_font_set, sheet_fonts
-from previs.sheet_layout import (
+from previs.media.fonts import MISSING, REGULAR, load_font_set, sheet_fonts
+from previs.sheets.layout import (
     AI_LABEL,
     CAPTION_H,
     ELLIPSIS,
@@ -24,8 +23,9 @@ from previs.sheet_layout import (
     compose,
     sheet_geometry,
 )
-from previs.sheet_painters import FRAME_PPI, paint_pdf, paint_png
-from previs.sheets import Panel, SheetHeader, layout_pages, render_pdf, render_png_pages
+from previs.sheets.painters import FRAME_PPI, paint_pdf, paint_png
+from previs.sheets.render import Panel, SheetHeader, layout_pages, render_pdf, render_png_pages
+from previs.version import __version__
 
 COLORS = [(200, 40, 40), (40, 160, 60), (40, 80, 200), (220, 180, 40), (150, 60, 170), (30, 170, 170)]
 HEADER = SheetHeader("Nightfall", "Scene 12A — EXT. ROOFTOP - NIGHT", "Storyboard v3", "2025-03-14")

@@ -9,11 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from previs.app.studio import FrameRequest, Studio
 from previs.errors import StorageError
 from previs.storage import Database, FileStore, Frame
 from previs.storage.repositories import FrameRepository
 from previs.storage.tables import Base
-from previs.studio import FrameRequest, Studio
 
 
 def test_migrations_create_the_schema_from_empty(tmp_path: Path) -> None:

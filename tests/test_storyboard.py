@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from previs.access.permissions import Actor, Role
+from previs.app.storyboards import ShotProgress, StoryboardRequest
+from previs.app.studio import Studio
 from previs.errors import ConsentRefused, InvalidRequest, PermissionDenied
-from previs.permissions import Actor, Role
-from previs.storyboard import ShotProgress, StoryboardRequest
-from previs.studio import Studio
 from tests.test_cli import in_process
 from tests.test_scene_desk import THREE_SCENES
 

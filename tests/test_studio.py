@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from previs.access.permissions import Actor, Role
+from previs.app.studio import FrameRequest, Studio, open_studio
 from previs.errors import InvalidRequest, ModelUnavailable, NotFound
 from previs.generation.generator import Generator
-from previs.imaging import pixel_sha256, read_png_record, sha256_bytes
-from previs.permissions import Actor, Role
+from previs.media.imaging import pixel_sha256, read_png_record, sha256_bytes
 from previs.settings import Settings
-from previs.studio import FrameRequest, Studio, open_studio
 
 REQUEST = FrameRequest("abandoned observatory, dusk", seed=7, width=64, height=64, project="Nightfall")
 

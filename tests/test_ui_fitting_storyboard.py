@@ -18,8 +18,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 from pypdf import PdfReader
 
-from previs.permissions import Actor, Role
-from previs.studio import Studio
+from previs.access.permissions import Actor, Role
+from previs.app.studio import Studio
 from tests.test_fitting_studio import performer_photo
 from tests.test_uploads import png_claiming
 from tests.ui_support import project

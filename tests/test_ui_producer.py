@@ -17,10 +17,10 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from previs.permissions import Actor, Role
-from previs.studio import FrameRequest, Studio
+from previs.access.permissions import Actor, Role
+from previs.access.users import UserDirectory
+from previs.app.studio import FrameRequest, Studio
 from previs.ui import build_ui
-from previs.users import UserDirectory
 from tests.provenance_support import png_header_only, with_one_pixel_changed
 from tests.ui_support import project
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from previs.errors import UploadRejected
-from previs.uploads import (
+from previs.media.uploads import (
     check_document_upload,
     check_image_file,
     load_drawn_mask,

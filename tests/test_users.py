@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from previs.errors import InvalidRequest, NotFound, PermissionDenied
-from previs.permissions import Actor, Role
-from previs.users import (
+from previs.access.permissions import Actor, Role
+from previs.access.users import (
     UserDirectory,
     add_user,
     hash_password,
@@ -19,6 +18,7 @@ from previs.users import (
     users_path,
     verify_password,
 )
+from previs.errors import InvalidRequest, NotFound, PermissionDenied
 
 PASSWORD = "correct horse battery"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from previs.access.users import UserDirectory, add_user
+from previs.app.studio import Studio, open_studio
 from previs.generation.generator import Generator
 from previs.settings import Settings
-from previs.studio import Studio, open_studio
 from previs.ui import serve
-from previs.users import UserDirectory, add_user
 
 PASSWORD = "correct horse battery"
 # Who the shared users file holds: one user per role.

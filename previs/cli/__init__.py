@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from previs import __version__
 from previs.cli import fitting, frames, provenance, review, scenes, storyboard
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.cli.users import users_app
 from previs.errors import PrevisError
 from previs.settings import Settings
+from previs.version import __version__
 
 app = typer.Typer(
     name="previs",

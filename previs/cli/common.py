@@ -9,9 +9,9 @@ from typing import Any
 
 import typer
 
+from previs.app.studio import Studio, open_studio
 from previs.errors import InvalidRequest
 from previs.settings import Settings
-from previs.studio import Studio, open_studio
 
 
 @dataclass

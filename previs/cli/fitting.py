@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
+from previs.app.fittings import figure_listing
+from previs.app.studio import DEFAULT_PROJECT
 from previs.cli.common import JSON_OPTION, print_json, state
-from previs.figures import REGIONS, list_figures
-from previs.fitting import FittingRequest, fitting_figure
-from previs.fitting_desk import figure_listing
-from previs.studio import DEFAULT_PROJECT
-from previs.uploads import load_image_upload, load_mask_upload
+from previs.fitting.figures import REGIONS, list_figures
+from previs.fitting.request import FittingRequest, fitting_figure
+from previs.media.uploads import load_image_upload, load_mask_upload
 
 
 def fit(

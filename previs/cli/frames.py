@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from previs.app.studio import DEFAULT_PROJECT, FrameRequest
 from previs.cli.common import JSON_OPTION, parse_size, print_json, state
-from previs.studio import DEFAULT_PROJECT, FrameRequest
 
 
 def generate(

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from previs.app.reviews import STATUSES
 from previs.cli.common import JSON_OPTION, print_json, state
 from previs.errors import InvalidRequest
-from previs.review import STATUSES
 
 
 def review(

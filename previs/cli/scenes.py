@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
+from previs.app.scenes import SceneInfo
 from previs.cli.common import JSON_OPTION, print_json, state
 from previs.errors import InvalidRequest
-from previs.scene_desk import SceneInfo
 
 
 def _show(scene: SceneInfo, *, shots: bool) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardRequest
 from previs.cli.common import JSON_OPTION, parse_size, print_json, state
-from previs.storyboard import DEFAULT_STYLE, ShotProgress, StoryboardRequest
 
 
 def storyboard(

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from previs.access.permissions import Role
+from previs.access.users import add_user, read_users, remove_user, users_path
 from previs.cli.common import JSON_OPTION, print_json, state
 from previs.errors import InvalidRequest
-from previs.permissions import Role
-from previs.users import add_user, read_users, remove_user, users_path
 
 users_app = typer.Typer(help="UI logins and roles (art_director, costume_designer, producer, admin).",
                         no_args_is_help=True)

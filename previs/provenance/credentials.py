@@ -38,10 +38,10 @@ from typing import Any, Literal
 import c2pa
 from PIL import Image
 
-import previs
 from previs.errors import InvalidRequest, ProvenanceError
-from previs.imaging import canonical_json, encode_png
+from previs.media.imaging import canonical_json, encode_png
 from previs.provenance.identity import SigningIdentity
+from previs.version import __version__
 
 _SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_ALGORITHMIC_MEDIA = _SOURCE_TYPES + "trainedAlgorithmicMedia"
@@ -172,7 +172,7 @@ def read_credentials(data: bytes, mime_type: str, *, trust_anchors_pem: bytes | 
 
 def _manifest(record: dict[str, Any], title: str, ingredient_count: int) -> dict[str, Any]:
     return {
-        "claim_generator_info": [{"name": "previs", "version": previs.__version__}],
+        "claim_generator_info": [{"name": "previs", "version": __version__}],
         "title": title,
         "assertions": [
             {"label": "c2pa.actions", "data": {"actions": _actions(ingredient_count)}},
@@ -205,7 +205,7 @@ def _embed(
 
 
 def _actions(ingredient_count: int) -> list[dict[str, Any]]:
-    agent = {"name": "previs", "version": previs.__version__}
+    agent = {"name": "previs", "version": __version__}
     if not ingredient_count:
         return [
             {"action": "c2pa.created", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA, "softwareAgent": agent}

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from previs.errors import InvalidRequest
-from previs.imaging import canonical_json, sha256_bytes
+from previs.media.imaging import canonical_json, sha256_bytes
 
 GENESIS_HASH = "0" * 64
 _DIGEST = re.compile(r"[0-9a-f]{64}")

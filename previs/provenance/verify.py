@@ -28,7 +28,7 @@ from typing import Any, Literal
 from PIL import Image
 
 from previs.errors import UploadRejected
-from previs.imaging import pixel_sha256, read_png_record, sha256_bytes
+from previs.media.imaging import pixel_sha256, read_png_record, sha256_bytes
 from previs.provenance.credentials import CredentialsReport, read_credentials
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024

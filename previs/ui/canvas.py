@@ -17,9 +17,9 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from previs.errors import UploadRejected
-from previs.uploads import check_image_file
+from previs.media.uploads import check_image_file
 
-PAINT = "#e11d48"  # any colour paints: a paint layer is read by its alpha (previs.uploads.load_drawn_mask)
+PAINT = "#e11d48"  # any colour paints: a paint layer is read by its alpha (previs.media.uploads.load_drawn_mask)
 WHAT = "drawn mask"  # how messages name the canvas's pictures, as load_drawn_mask names its layers
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import gradio as gr
 
+from previs.access.permissions import Actor
+from previs.app.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
-from previs.permissions import Actor
-from previs.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.ui.context import PROGRESS, UiContext
 from previs.ui.inputs import chosen_id, gallery_choice, whole_number
 

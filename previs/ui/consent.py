@@ -12,9 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from previs.consent import USES, EventInfo, PerformerInfo, parse_date
-from previs.permissions import Actor
-from previs.studio import DEFAULT_PROJECT
+from previs.access.permissions import Actor
+from previs.app.studio import DEFAULT_PROJECT
+from previs.consent.registry import USES, EventInfo, PerformerInfo, parse_date
 from previs.ui.context import UiContext
 from previs.ui.inputs import chosen_id
 

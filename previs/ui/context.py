@@ -20,10 +20,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import gradio as gr
 
+from previs.access.permissions import Actor
+from previs.access.users import UserDirectory
+from previs.app.studio import Studio
 from previs.errors import PermissionDenied, PrevisError
-from previs.permissions import Actor
-from previs.studio import Studio
-from previs.users import UserDirectory
 
 log = logging.getLogger("previs.ui")
 

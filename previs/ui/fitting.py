@@ -1,7 +1,7 @@
 """The Costume fitting tab: a costume painted onto a built-in figure or a performer's photo, N variants side by side.
 
 The figure (or the photo) is shown in a canvas to paint the area to change over; a mask file can be given
-instead, and with neither the chosen region is painted. Uploads are checked by ``previs.uploads`` before
+instead, and with neither the chosen region is painted. Uploads are checked by ``previs.media.uploads`` before
 anything uses them; the consent gate for a performer's photo runs inside the facade (``Studio.fit_costume``).
 """
 
@@ -13,18 +13,18 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
+from previs.access.permissions import Actor
+from previs.app.fittings import FittingResult
+from previs.app.studio import DEFAULT_PROJECT
 from previs.errors import InvalidRequest
-from previs.figures import REGIONS, list_figures, load_figure
-from previs.fitting import DEFAULT_FIGURE, DEFAULT_REGION, FittingRequest, fitting_figure
-from previs.fitting_desk import FittingResult
+from previs.fitting.figures import REGIONS, list_figures, load_figure
+from previs.fitting.request import DEFAULT_FIGURE, DEFAULT_REGION, FittingRequest, fitting_figure
 from previs.generation.generator import MAX_COUNT
-from previs.permissions import Actor
-from previs.studio import DEFAULT_PROJECT
+from previs.media.uploads import load_drawn_mask, load_image_upload, load_mask_upload
 from previs.ui.canvas import mask_canvas
 from previs.ui.concepts import GENERATION
 from previs.ui.context import PROGRESS, UiContext
 from previs.ui.inputs import whole_number
-from previs.uploads import load_drawn_mask, load_image_upload, load_mask_upload
 
 # What a fitting shows: the board, the variants (gallery items) and how it was made.
 Fitted = tuple[str, list[tuple[str, str]], dict[str, Any]]

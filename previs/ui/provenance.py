@@ -12,8 +12,8 @@ from typing import Any
 
 import gradio as gr
 
+from previs.access.permissions import Actor
 from previs.errors import InvalidRequest
-from previs.permissions import Actor
 from previs.ui.context import UiContext
 
 # What a status means, in the words shown above the studio's one-line summary.

@@ -7,9 +7,9 @@ from typing import Any
 
 import gradio as gr
 
-from previs.permissions import Actor
-from previs.review import ReviewInfo
-from previs.studio import FrameInfo
+from previs.access.permissions import Actor
+from previs.app.reviews import ReviewInfo
+from previs.app.studio import FrameInfo
 from previs.ui.context import UiContext
 from previs.ui.inputs import chosen_id, gallery_choice
 

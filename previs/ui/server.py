@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import gradio as gr
 from starlette.middleware import Middleware
 
+from previs.access.users import UserDirectory
+from previs.app.studio import Studio
 from previs.errors import InvalidRequest
-from previs.studio import Studio
 from previs.ui.context import UiContext
 from previs.ui.login import LoginGate
 from previs.ui.shell import build_ui, no_login_notice
 from previs.ui.tabs import TABS, TabSpec
-from previs.users import UserDirectory
 
 log = logging.getLogger("previs.ui")
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import gradio as gr
 
-from previs.permissions import Actor
-from previs.studio import Studio
+from previs.access.permissions import Actor
+from previs.access.users import ADD_USER_HINT, USERS_FILE, UserDirectory
+from previs.app.studio import Studio
 from previs.ui.context import UiContext
 from previs.ui.tabs import TABS, TabSpec
-from previs.users import ADD_USER_HINT, USERS_FILE, UserDirectory
 
 CHEAP_EVENTS_AT_ONCE = 4  # events that do not run the model; those share one slot (see concepts.GENERATION)
 # Gradio serves frames from copies in its cache: sweep hourly, dropping copies older than an hour, so a frame

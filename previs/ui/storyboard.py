@@ -11,11 +11,11 @@ from typing import Any
 
 import gradio as gr
 
+from previs.access.permissions import Actor
+from previs.app.scenes import SceneInfo
+from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardRequest
+from previs.app.studio import DEFAULT_PROJECT
 from previs.errors import InvalidRequest
-from previs.permissions import Actor
-from previs.scene_desk import SceneInfo
-from previs.storyboard import DEFAULT_STYLE, ShotProgress, StoryboardRequest
-from previs.studio import DEFAULT_PROJECT
 from previs.ui.concepts import GENERATION, SIZES
 from previs.ui.context import PROGRESS, UiContext
 from previs.ui.downloads import served_file

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from previs.users import add_user
+from previs.access.users import add_user
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 180

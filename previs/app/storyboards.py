@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from previs.access.permissions import Action, Actor
+from previs.app.reviews import current_statuses, select_of
+from previs.app.scenes import SceneInfo
 from previs.errors import InvalidRequest
 from previs.generation.generator import MAX_SEED
-from previs.permissions import Action, Actor
-from previs.review import current_statuses, select_of
-from previs.scene_desk import SceneInfo
-from previs.sheets import Panel, SheetHeader, render_pdf, render_png_pages
+from previs.sheets.render import Panel, SheetHeader, render_pdf, render_png_pages
 from previs.storage import Frame
 
 if TYPE_CHECKING:
-    from previs.studio import FrameInfo, Studio
+    from previs.app.studio import FrameInfo, Studio
 
 DEFAULT_STYLE = "pencil_storyboard"
 
@@ -128,7 +128,7 @@ def _earlier_seed(work: Any, scene: SceneInfo, style: str) -> int:
 
 def _draw(studio: Studio, request: StoryboardRequest, scene: SceneInfo, order: int, seed: int,
           actor: Actor) -> FrameInfo:
-    from previs.studio import FrameRequest
+    from previs.app.studio import FrameRequest
 
     return studio.generate(FrameRequest(
         kind="storyboard", project=request.project, scene=scene.number, shot=order, style=request.style,

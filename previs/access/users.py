@@ -29,8 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from previs.access.permissions import Actor, Role, parse_role
 from previs.errors import InvalidRequest, NotFound, PermissionDenied
-from previs.permissions import Actor, Role, parse_role
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Producers review previs on paper and in mail, so sheets are landscape A4 or US L
 scene on every page, "Page N of M", frames in shot order and, under each frame, its shot number, slugline,
 description and dialogue cut to fit. Every frame carries an "AI-generated previs" label and its frame id.
 
-Both outputs are painted from one composition (``previs.sheet_layout``), so they always agree.
+Both outputs are painted from one composition (``previs.sheets.layout``), so they always agree.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from PIL import Image
 
 from previs.errors import InvalidRequest
-from previs.fonts import sheet_fonts
-from previs.sheet_layout import AI_LABEL, Panel, SheetHeader, compose, paginate, sheet_geometry
-from previs.sheet_painters import paint_pdf, paint_png
+from previs.media.fonts import sheet_fonts
+from previs.sheets.layout import AI_LABEL, Panel, SheetHeader, compose, paginate, sheet_geometry
+from previs.sheets.painters import paint_pdf, paint_png
 
 __all__ = ["Panel", "SheetHeader", "layout_pages", "render_pdf", "render_png_pages"]
 

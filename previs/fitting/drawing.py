@@ -13,8 +13,8 @@ import math
 import numpy as np
 from PIL import Image
 
-from previs import raster
-from previs.mannequin import CANVAS_SIZE, CENTRE_X, SOLE_Y, Mannequin, Part
+from previs.fitting.mannequin import CANVAS_SIZE, CENTRE_X, SOLE_Y, Mannequin, Part
+from previs.media import raster
 
 BACKDROP = np.array([236.0, 234.0, 229.0])
 FLOOR_SHADOW = np.array([196.0, 194.0, 190.0])

@@ -16,26 +16,12 @@ from typing import Any
 
 from PIL import Image
 
-from previs.consent import ConsentRegistry, LikenessUse
-from previs.errors import InvalidRequest, ModelUnavailable, NotFound
-from previs.fitting import FittingRequest
-from previs.fitting_desk import FittingResult, fit_costume
-from previs.generation.generator import GeneratedImage, GenerationRequest, Generator
-from previs.generation.models import PRESETS, TINY_MODEL, TINY_NOTICE, is_available_offline, resolve_model
-from previs.imaging import pixel_sha256
-from previs.permissions import Action, Actor, Role
-from previs.projects import check_project_name
-from previs.prompts import CostumeDetails, load_library
-from previs.provenance.credentials import export_jpeg
-from previs.provenance.identity import load_or_create_identity
-from previs.provenance.ledger import ChainReport, verify_chain
-from previs.provenance.verify import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LedgerMatch, Verification, verify_image
-from previs.recording import HEAD_FILE, FrameContext, FrameRecorder, InputImage, ledger_entry
-from previs.review import ReviewDesk, current_statuses
-from previs.scene_desk import SceneDesk, SceneInfo, ShotInfo
-from previs.settings import Settings
-from previs.storage import Database, FileStore, Frame
-from previs.storyboard import (
+from previs.access.permissions import Action, Actor, Role
+from previs.app.fittings import FittingResult, fit_costume
+from previs.app.recording import HEAD_FILE, FrameContext, FrameRecorder, InputImage, ledger_entry
+from previs.app.reviews import ReviewDesk, current_statuses
+from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
+from previs.app.storyboards import (
     Sheet,
     ShotProgress,
     StoryboardRequest,
@@ -43,7 +29,21 @@ from previs.storyboard import (
     build_storyboard,
     storyboard_sheet,
 )
-from previs.uploads import Upload, check_document_upload, check_image_file
+from previs.consent.registry import ConsentRegistry, LikenessUse
+from previs.errors import InvalidRequest, ModelUnavailable, NotFound
+from previs.fitting.request import FittingRequest
+from previs.generation.generator import GeneratedImage, GenerationRequest, Generator
+from previs.generation.models import PRESETS, TINY_MODEL, TINY_NOTICE, is_available_offline, resolve_model
+from previs.media.imaging import pixel_sha256
+from previs.media.uploads import Upload, check_document_upload, check_image_file
+from previs.prompts import CostumeDetails, load_library
+from previs.provenance.credentials import export_jpeg
+from previs.provenance.identity import load_or_create_identity
+from previs.provenance.ledger import ChainReport, verify_chain
+from previs.provenance.verify import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LedgerMatch, Verification, verify_image
+from previs.settings import Settings
+from previs.storage import Database, FileStore, Frame
+from previs.storage.projects import check_project_name
 
 log = logging.getLogger(__name__)
 

@@ -11,18 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from previs.consent import PHOTO_USE, LikenessUse
-from previs.figures import region_mask
-from previs.fitting import FittingRequest, check_fitting_request, costume_details, costume_summary, fitting_figure
-from previs.fitting_board import compose_board
+from previs.access.permissions import Action, Actor
+from previs.app.recording import FrameContext, InputImage
+from previs.consent.registry import PHOTO_USE, LikenessUse
+from previs.fitting.board import compose_board
+from previs.fitting.figures import region_mask
+from previs.fitting.request import (
+    FittingRequest,
+    check_fitting_request,
+    costume_details,
+    costume_summary,
+    fitting_figure,
+)
 from previs.generation.generator import GeneratedImage, GenerationRequest
-from previs.imaging import encode_png
-from previs.permissions import Action, Actor
-from previs.projects import check_project_name
-from previs.recording import FrameContext, InputImage
+from previs.media.imaging import encode_png
+from previs.storage.projects import check_project_name
 
 if TYPE_CHECKING:
-    from previs.studio import FrameInfo, Studio
+    from previs.app.studio import FrameInfo, Studio
 
 BOARD_KIND = "costume"
 
@@ -87,7 +93,7 @@ def fit_costume(studio: Studio, request: FittingRequest, *, project: str, actor:
 
 def figure_listing() -> list[dict[str, Any]]:
     """The built-in figures and the regions a fitting can paint on each."""
-    from previs.figures import list_figures, load_figure
+    from previs.fitting.figures import list_figures, load_figure
 
     return [{"name": name, "title": (figure := load_figure(name)).title, "size": list(figure.image.size),
              "regions": list(figure.regions)} for name in list_figures()]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from previs import __version__
 from previs.errors import InvalidRequest
-from previs.fonts import FontSet
+from previs.media.fonts import FontSet
+from previs.version import __version__
 
 # Landscape page sizes in points, as fpdf2 defines them.
 PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0)}

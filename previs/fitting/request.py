@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from previs.errors import InvalidRequest
-from previs.figures import CUSTOM_REGION, REGIONS, Figure, list_figures, load_figure, mask_figure, photo_figure
+from previs.fitting.figures import CUSTOM_REGION, REGIONS, Figure, list_figures, load_figure, mask_figure, photo_figure
 from previs.generation.generator import MAX_COUNT, MAX_SEED
 from previs.prompts import CostumeDetails
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-from previs import __version__
-from previs.fonts import Face, FontSet
-from previs.sheet_layout import STROKE, Box, Drawing, Picture, SheetGeometry, TextRun
+from previs.media.fonts import Face, FontSet
+from previs.sheets.layout import STROKE, Box, Drawing, Picture, SheetGeometry, TextRun
+from previs.version import __version__
 
 FRAME_PPI = 200
 JPEG_QUALITY = 88

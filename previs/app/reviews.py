@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from previs.access.permissions import Action, Actor
 from previs.errors import InvalidRequest, NotFound
-from previs.permissions import Action, Actor
 from previs.storage import Database, Frame, UnitOfWork
 from previs.storage.tables import Review
 

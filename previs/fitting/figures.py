@@ -8,7 +8,7 @@ that draw them, so they fit exactly; those of a performer photo are estimated fr
 a margin around the protected areas wide enough that the generator's edge blending cannot reach them either.
 
 The built-in pictures are drawn by code at first use. Copies are committed in ``assets/figures/`` for people
-and front ends to look at; a test checks they match the code (``python -m previs.figures`` rewrites them).
+and front ends to look at; a test checks they match the code (``python -m previs.fitting.figures`` rewrites them).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from previs import figure_drawing, mannequin, raster
 from previs.errors import InvalidRequest, NotFound
+from previs.fitting import drawing, mannequin
 from previs.generation.generator import INPAINT_BLEND_RADIUS
+from previs.media import raster
 
 REGIONS = ("full_body", "upper_body", "lower_body", "headwear", "footwear")
 CUSTOM_REGION = "custom"
@@ -98,7 +99,7 @@ def _builtin(name: str) -> Figure:
     view = _VIEWS[name]
     body = mannequin.build(view.turn, view.head_turn)
     regions, protected = _body_masks(body, mannequin.CANVAS_SIZE, 1.0, (0.0, 0.0), _MANNEQUIN_EASE)
-    return Figure(name, view.title, figure_drawing.paint(body), regions, protected, mannequin.CANVAS_SIZE)
+    return Figure(name, view.title, drawing.paint(body), regions, protected, mannequin.CANVAS_SIZE)
 
 
 def write_figure_files(folder: Path) -> list[Path]:

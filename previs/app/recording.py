@@ -21,14 +21,14 @@ from typing import Any
 
 from PIL import Image
 
-from previs import __version__
 from previs.generation.generator import GeneratedImage
-from previs.imaging import encode_png, pixel_sha256, sha256_bytes
+from previs.media.imaging import encode_png, pixel_sha256, sha256_bytes
 from previs.provenance.credentials import Ingredient, sign_image
 from previs.provenance.identity import SigningIdentity
 from previs.provenance.ledger import LedgerEntry, chain_head, make_entry, record_sha256
 from previs.storage import Database, FileStore, PlacedFile, UnitOfWork
 from previs.storage.tables import Frame, LedgerRow
+from previs.version import __version__
 
 HEAD_FILE = "ledger.head"
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from previs.access.permissions import Action, Actor
+from previs.consent.names import Registered, SearchedText, performer_named, registered, words
 from previs.errors import ConsentRefused, InvalidRequest, NotFound
-from previs.imaging import sha256_bytes
-from previs.performer_names import Registered, SearchedText, performer_named, registered, words
-from previs.permissions import Action, Actor
-from previs.projects import check_project_name
+from previs.media.imaging import sha256_bytes
+from previs.media.uploads import Upload
 from previs.storage import Database, FileStore, UnitOfWork
+from previs.storage.projects import check_project_name
 from previs.storage.tables import ConsentGrant, Frame
-from previs.uploads import Upload
 
 USES = ("likeness_reference", "costume_fitting", "digital_double", "de_aging")
 PROMPT_USE = "likeness_reference"

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
-from previs.permissions import Action, Actor
-from previs.projects import check_project_name
+from previs.access.permissions import Action, Actor
 from previs.scenes import Scene, Shot, breakdown_shots, load_screenplay, parse_description, validate_shots
 from previs.storage import Database, UnitOfWork
+from previs.storage.projects import check_project_name
 from previs.storage.tables import Scene as SceneRow
 from previs.storage.tables import Shot as ShotRow
 

@@ -2,7 +2,7 @@
 
 Panels are all ``PANEL_WIDTH`` wide, up to ``MAX_COLUMNS`` to a row, each with a caption under it: the first
 label line in bold (e.g. "Variant 2 · seed 1234"), the rest wrapped into at most ``TEXT_LINES`` lines, with
-an ellipsis when text is left over. Text is set in the sheets' Unicode fonts (``previs.fonts``), a fallback
+an ellipsis when text is left over. Text is set in the sheets' Unicode fonts (``previs.media.fonts``), a fallback
 font per character where the main one lacks a glyph. The same input gives the same pixels.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFont
 
 from previs.errors import InvalidRequest
-from previs.fonts import FontSet, sheet_fonts
 from previs.generation.generator import MAX_COUNT
+from previs.media.fonts import FontSet, sheet_fonts
 
 PANEL_WIDTH = 320
 MAX_COLUMNS = 5
