@@ -27,7 +27,7 @@ def main() -> None:
         host, port = server_address()
         users = UserDirectory.configured(settings.home)
         studio = open_studio(settings)
-        status = studio.load_model(fall_back_to_tiny=True)
+        status = studio.models.load(fall_back_to_tiny=True)
         if status.warning:
             logging.warning(status.warning)
         serve(studio, users=users, host=host, port=port)

@@ -1,6 +1,6 @@
 """What previs adds to every frame besides generating it, stage by stage, at 512x512 (target: 20 ms in all).
 
-The real core path runs (``Studio.generate``) with a generator that hands back a frame made once beforehand
+The real core path runs (``Studio.frames.generate``) with a generator that hands back a frame made once beforehand
 by previs-tiny at 512x512, so only the bookkeeping is timed (handing the frame back is in "core path glue").
 Each stage is timed by wrapping the function that does it, as self time (a stage's time leaves out the stages
 it calls). A second table prices PNG compression levels, the one stage whose cost is a choice.
@@ -58,17 +58,17 @@ class Stages:
 @contextmanager
 def stages_of_the_core_path(stages: Stages) -> Iterator[None]:
     """Wrap the functions each stage consists of, where the core path looks them up."""
-    from previs.app import recording, studio
+    from previs.app import frames, recording
     from previs.consent.registry import ConsentRegistry
     from previs.storage import FileStore
 
     targets = [
         (ConsentRegistry, "clear", "consent check"),
-        (ConsentRegistry, "still_active", "consent check"), (studio.Studio, "_prompt", "prompt render"),
+        (ConsentRegistry, "still_active", "consent check"), (frames.FrameDesk, "_prompt", "prompt render"),
         (recording.FrameRecorder, "_prepare", "provenance record"), (recording, "encode_png", "PNG encode"),
         (recording, "sign_image", "C2PA sign"), (FileStore, "place", "file write"),
         (recording.FrameRecorder, "store", "database commit, ledger"),
-        (studio.Studio, "generate", "core path glue"),
+        (frames.FrameDesk, "generate", "core path glue"),
     ]
     with ExitStack() as stack:
         for owner, name, label in targets:
@@ -80,7 +80,7 @@ class ReplayGenerator:
     """Answers every request with one frame made beforehand, instantly: generation is not what is timed here."""
 
     def __init__(self, real: Any, size: int):
-        from previs.generation.generator import GenerationRequest
+        from previs.generation.limits import GenerationRequest
 
         self._real, self.spec, self.loaded = real, real.spec, True
         self.made = real.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=size, height=size))[0]
@@ -92,15 +92,17 @@ class ReplayGenerator:
         return self._real.token_counter()
 
     def generate(self, request: Any) -> list[Any]:
-        from previs.generation.generator import GeneratedImage
+        from dataclasses import replace
 
-        return [GeneratedImage(self.made.image, index, {**self.made.generation, "prompt": request.prompt,
-                                                        "seed": index}) for index in range(request.count)]
+        from previs.generation.limits import GeneratedImage
+
+        return [GeneratedImage(self.made.image, index, replace(self.made.generation, prompt=request.prompt, seed=index))
+                for index in range(request.count)]
 
 
 def scenarios(studio: Any) -> dict[str, Any]:
     """A free prompt naming nobody, and a templated prompt naming a performer who granted consent."""
-    from previs.app.studio import FrameRequest
+    from previs.app.requests import FrameRequest
 
     performer = "Zoë Okafor"
     studio.consent.grant(performer, project="Bench", uses=["likeness_reference"], actor=studio.local_actor,
@@ -125,16 +127,27 @@ def measure(arguments: Any) -> tuple[Table, Table, Any]:
     with studio_for("previs-tiny", models_dir(cache), device=arguments.device, generator=replay) as studio:
         requests = scenarios(studio)
         for request in requests.values():
-            studio.generate(request)  # warm: first signature proves the certificate, first query plans
+            # warm: the first signature proves the certificate, the first query plans
+            studio.frames.generate(request, actor=studio.local_actor)
         rounds = [timed_round(studio, requests, arguments.frames) for _ in range(arguments.runs)]
         gate = gate_by_registry_size(studio, arguments.registry_sizes, arguments.runs)
     labels = list(dict.fromkeys(label for round_ in rounds for frames in round_.values() for label in frames[0]))
     table = Table(["stage", *(f"{name} (ms)" for name in requests)])
     for label in labels:
-        table.add(label, *(1000 * median([median([frame.get(label, 0.0) for frame in round_[name]])
-                                          for round_ in rounds]) for name in requests))
-    table.add("**total**", *(1000 * median([median([sum(frame.values()) for frame in round_[name]])
-                                            for round_ in rounds]) for name in requests))
+        table.add(
+            label,
+            *(
+                1000 * median([median([frame.get(label, 0.0) for frame in round_[name]]) for round_ in rounds])
+                for name in requests
+            ),
+        )
+    table.add(
+        "**total**",
+        *(
+            1000 * median([median([sum(frame.values()) for frame in round_[name]]) for round_ in rounds])
+            for name in requests
+        ),
+    )
     return table, gate, replay.made.image
 
 
@@ -145,13 +158,16 @@ def gate_by_registry_size(studio: Any, sizes: Sequence[int], runs: int) -> Table
     registered = len(studio.consent.performers(actor=studio.local_actor))
     for size in sizes:
         for number in range(registered, size):
-            studio.consent.add_performer(f"Extra{number} Castmember{number}", aliases=[f"Walk-on {number}"],
-                                         actor=studio.local_actor)
+            studio.consent.add_performer(
+                f"Extra{number} Castmember{number}", aliases=[f"Walk-on {number}"], actor=studio.local_actor
+            )
         registered = max(registered, size)
         medians = []
         for prompt in (PROMPT, f"Zoë Okafor at the {PROMPT}"):
+
             def clear(prompt: str = prompt) -> Any:
                 return studio.consent.clear("Bench", prompt=prompt, actor=studio.local_actor)
+
             clear()
             medians.append(1000 * median([timed(clear) for _ in range(20 * runs)]))
         table.add(size, *medians)
@@ -165,7 +181,7 @@ def timed_round(studio: Any, requests: dict[str, Any], frames: int) -> dict[str,
         for name, request in requests.items():
             stages = Stages()
             with stages_of_the_core_path(stages):
-                studio.generate(request)
+                studio.frames.generate(request, actor=studio.local_actor)
             timed_frames[name].append(dict(stages.seconds))
     return timed_frames
 
@@ -177,15 +193,19 @@ def png_encoders(noisy: Image.Image, runs: int) -> Table:
     smooth = noisy.filter(ImageFilter.GaussianBlur(6))
     encoders: dict[str, Callable[[Image.Image], bytes]] = {
         "previs (Up filter, ISA-L level 1)": encode_png,
-        **{label: functools.partial(_pillow_png, level=level, strategy=strategy)
-           for label, level, strategy in PILLOW_LEVELS},
+        **{
+            label: functools.partial(_pillow_png, level=level, strategy=strategy)
+            for label, level, strategy in PILLOW_LEVELS
+        },
     }
     table = Table(["PNG encoder", "noisy ms", "noisy KiB", "smooth ms", "smooth KiB"])
     for label, encode in encoders.items():
         cells: list[object] = []
         for image in (noisy, smooth):
-            cells += [1000 * median([timed(functools.partial(encode, image)) for _ in range(runs)]),
-                      len(encode(image)) / 1024]
+            cells += [
+                1000 * median([timed(functools.partial(encode, image)) for _ in range(runs)]),
+                len(encode(image)) / 1024,
+            ]
         table.add(label, *cells)
     return table
 
@@ -200,29 +220,41 @@ def main(argv: Sequence[str] | None = None) -> str:
     arguments = parser(__doc__.splitlines()[0])
     arguments.add_argument("--size", type=int, default=512, help="frame side in pixels")
     arguments.add_argument("--frames", type=int, default=20, help="frames timed per scenario in each run")
-    arguments.add_argument("--registry-sizes", type=lambda text: [int(part) for part in text.split(",")],
-                           default=[10, 100, 500], help="performers registered for the gate table, e.g. 10,100,500")
+    arguments.add_argument(
+        "--registry-sizes",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[10, 100, 500],
+        help="performers registered for the gate table, e.g. 10,100,500",
+    )
     parsed = parse(arguments, argv)
     stages, gate, frame = measure(parsed)
-    notes = [f"{parsed.size}x{parsed.size} frames, {parsed.runs} runs of {parsed.frames} per scenario taking turns; "
-             "the median of the runs' medians. 'template + consent' renders "
-             "the concept_art template and names a registered performer with an active grant (grant lookup, "
-             "frame-consent link).",
-             "C2PA claim thumbnails are off (previs/provenance/credentials.py): c2pa-python's default makes one "
-             "per signature, ~80 ms of ~85 ms.",
-             "PNG: previs writes the file itself (previs/imaging.py: one Up filter, ISA-L deflate level 1); "
-             "Pillow tries five row filters on every row. 'noisy' is previs-tiny's frame, 'smooth' the same "
-             "blurred (radius 6), standing in for painted concept art.",
-             "database commit includes the SQLite transaction (WAL, synchronous=NORMAL), the ledger entry and "
-             "the fsync'd ledger head file; file write includes an fsync.",
-             "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers' names and "
-             "aliases, then the named ones' current grants), the registry filled with extra performers with "
-             "one alias each."]
-    return report("bookkeeping", f"Bookkeeping per frame ({parsed.size}x{parsed.size})",
-                  [("Per stage, ms per frame (median of the runs' median frames)", stages),
-                   (f"Consent gate by registry size (median of {20 * parsed.runs} requests)", gate),
-                   (f"PNG encoders ({parsed.size}x{parsed.size}, median of {parsed.runs})",
-                    png_encoders(frame, parsed.runs))], notes, arguments=parsed)
+    notes = [
+        f"{parsed.size}x{parsed.size} frames, {parsed.runs} runs of {parsed.frames} per scenario taking turns; "
+        "the median of the runs' medians. 'template + consent' renders "
+        "the concept_art template and names a registered performer with an active grant (grant lookup, "
+        "frame-consent link).",
+        "C2PA claim thumbnails are off (previs/provenance/credentials.py): c2pa-python's default makes one "
+        "per signature, ~80 ms of ~85 ms.",
+        "PNG: previs writes the file itself (previs/imaging.py: one Up filter, ISA-L deflate level 1); "
+        "Pillow tries five row filters on every row. 'noisy' is previs-tiny's frame, 'smooth' the same "
+        "blurred (radius 6), standing in for painted concept art.",
+        "database commit includes the SQLite transaction (WAL, synchronous=NORMAL), the ledger entry and "
+        "the fsync'd ledger head file; file write includes an fsync.",
+        "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers' names and "
+        "aliases, then the named ones' current grants), the registry filled with extra performers with "
+        "one alias each.",
+    ]
+    return report(
+        "bookkeeping",
+        f"Bookkeeping per frame ({parsed.size}x{parsed.size})",
+        [
+            ("Per stage, ms per frame (median of the runs' median frames)", stages),
+            (f"Consent gate by registry size (median of {20 * parsed.runs} requests)", gate),
+            (f"PNG encoders ({parsed.size}x{parsed.size}, median of {parsed.runs})", png_encoders(frame, parsed.runs)),
+        ],
+        notes,
+        arguments=parsed,
+    )
 
 
 if __name__ == "__main__":

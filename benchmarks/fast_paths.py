@@ -42,7 +42,7 @@ def studios(arguments: Any, **variants: dict[str, Any]) -> Iterator[dict[str, An
 
 
 def request(arguments: Any, prompt: str = PROMPTS[0], seed: int = 5) -> Any:
-    from previs.app.studio import FrameRequest
+    from previs.app.requests import FrameRequest
 
     return FrameRequest(prompt=prompt, seed=seed, steps=arguments.steps, width=arguments.size,
                         height=arguments.size)
@@ -52,9 +52,19 @@ def switch(arguments: Any, name: str, labels: tuple[str, str], on: dict[str, Any
     """A load-time setting: a studio with the defaults and one with the ``on`` settings, the same request
     through both."""
     with studios(arguments, off={}, on=on) as both:
-        times = interleaved({side: partial(studio.generate, request(arguments)) for side, studio in both.items()},
-                            arguments.runs)
-        difference = _difference({side: studio.generate(request(arguments))[0] for side, studio in both.items()})
+        times = interleaved(
+            {
+                side: partial(studio.frames.generate, request(arguments), actor=studio.local_actor)
+                for side, studio in both.items()
+            },
+            arguments.runs,
+        )
+        difference = _difference(
+            {
+                side: studio.frames.generate(request(arguments), actor=studio.local_actor)[0]
+                for side, studio in both.items()
+            }
+        )
     off_rate, on_rate = (1 / median(times[side]) for side in ("off", "on"))
     return [name, *labels, off_rate, on_rate, f"{on_rate / off_rate:.2f}x", difference]
 
@@ -79,10 +89,16 @@ def batching(arguments: Any) -> list[object]:
         requests = [request(arguments, prompt, seed) for seed, prompt in enumerate(PROMPTS)]
 
         def burst(merge: bool) -> list[Any]:
-            studio.generator.fast_paths = replace(studio.generator.fast_paths, batching=merge)
+            studio.models.generator.fast_paths = replace(studio.models.generator.fast_paths, batching=merge)
             made: list[Any] = [None] * len(requests)
-            threads = [threading.Thread(target=lambda i=i: made.__setitem__(i, studio.generate(requests[i])[0]))
-                       for i in range(len(requests))]
+            threads = [
+                threading.Thread(
+                    target=lambda i=i: made.__setitem__(
+                        i, studio.frames.generate(requests[i], actor=studio.local_actor)[0]
+                    )
+                )
+                for i in range(len(requests))
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -92,10 +108,17 @@ def batching(arguments: Any) -> list[object]:
         times = interleaved({"off": partial(burst, False), "on": partial(burst, True)}, arguments.runs)
         alone, merged = burst(False), burst(True)
         difference = max(int(_difference({"alone": a, "merged": m})) for a, m in zip(alone, merged, strict=True))
-    largest = max(frame.record["generation"]["batch"].get("merged_requests", 1) for frame in merged)
+    largest = max(frame.record.to_json()["generation"]["batch"].get("merged_requests", 1) for frame in merged)
     off_rate, on_rate = (len(PROMPTS) / median(times[side]) for side in ("off", "on"))
-    return ["PREVIS_BATCHING", f"off: {len(PROMPTS)} requests, a call each", f"on: up to {largest} merged a call",
-            off_rate, on_rate, f"{on_rate / off_rate:.2f}x", str(difference)]
+    return [
+        "PREVIS_BATCHING",
+        f"off: {len(PROMPTS)} requests, a call each",
+        f"on: up to {largest} merged a call",
+        off_rate,
+        on_rate,
+        f"{on_rate / off_rate:.2f}x",
+        str(difference),
+    ]
 
 
 def shared(arguments: Any) -> Table:
@@ -106,11 +129,15 @@ def shared(arguments: Any) -> Table:
     folder = str(model_folder(arguments.model, arguments.cache, toy=arguments.toy))
     base = AutoPipelineForText2Image.from_pretrained(folder, dtype=torch.float32)
     modes = (AutoPipelineForImage2Image, AutoPipelineForInpainting)
-    times = interleaved({
-        "loaded per mode (from_pretrained)": lambda: [mode.from_pretrained(folder, dtype=torch.float32)
-                                                      for mode in modes],
-        "shared (from_pipe views, previs)": lambda: [mode.from_pipe(base) for mode in modes],
-    }, arguments.runs)
+    times = interleaved(
+        {
+            "loaded per mode (from_pretrained)": lambda: [
+                mode.from_pretrained(folder, dtype=torch.float32) for mode in modes
+            ],
+            "shared (from_pipe views, previs)": lambda: [mode.from_pipe(base) for mode in modes],
+        },
+        arguments.runs,
+    )
     weights = sum(p.numel() * p.element_size() for p in base.unet.parameters()) / 2**20
     table = Table(["image-to-image + inpaint pipelines", "median s to make", "extra UNet copies MiB"])
     for name, seconds in times.items():
@@ -122,22 +149,31 @@ def compile_section(arguments: Any) -> Table:
     """Compile time, steady state and a second size (no recompile with dynamic shapes), previs-tiny."""
     import torch
 
-    from previs.generation.fast_paths import FastPaths
-    from previs.generation.generator import GenerationRequest, Generator
+    from previs.generation.generator import Generator
+    from previs.generation.limits import GenerationRequest
+    from previs.settings import FastPaths
 
     sizes = (64, 96)
-    table = Table(["PREVIS_COMPILE", "first call s", f"steady s ({sizes[0]}px)", f"first call at {sizes[1]}px s",
-                   f"steady s ({sizes[1]}px)", "graphs compiled"])
+    table = Table(
+        [
+            "PREVIS_COMPILE",
+            "first call s",
+            f"steady s ({sizes[0]}px)",
+            f"first call at {sizes[1]}px s",
+            f"steady s ({sizes[1]}px)",
+            "graphs compiled",
+        ]
+    )
     for compiled in (False, True):
         torch._dynamo.reset()
         torch._dynamo.utils.counters.clear()
-        generator = Generator("previs-tiny", models_dir(arguments.cache), device=arguments.device,
-                              fast_paths=FastPaths(compile=compiled))
+        generator = Generator(
+            "previs-tiny", models_dir(arguments.cache), device=arguments.device, fast_paths=FastPaths(compile=compiled)
+        )
         generator.load()
         cells: list[object] = []
         for size in sizes:
-            run = partial(generator.generate, GenerationRequest(PROMPTS[0], seed=1, steps=2, width=size,
-                                                                height=size))
+            run = partial(generator.generate, GenerationRequest(PROMPTS[0], seed=1, steps=2, width=size, height=size))
             cells += [timed(run), median([timed(run) for _ in range(arguments.runs)])]
         graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]  # 1: one graph served both sizes
         table.add("on" if compiled else "off", *cells, graphs)
@@ -163,8 +199,9 @@ def vae_tiling(arguments: Any) -> Table:
             with torch.no_grad():
                 seconds.append(timed(partial(vae.decode, latents)))
             rises.append(_status_mib("VmHWM") - before)
-        table.add("tiled" if tiled else "whole", f"{arguments.vae_size}x{arguments.vae_size}", median(seconds),
-                  max(rises))
+        table.add(
+            "tiled" if tiled else "whole", f"{arguments.vae_size}x{arguments.vae_size}", median(seconds), max(rises)
+        )
     return table
 
 
@@ -190,22 +227,30 @@ def main(argv: Sequence[str] | None = None) -> str:
     arguments.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
     parsed = parse(arguments, argv)
     chosen = parsed.only.split(",")
-    from previs.generation.fast_paths import FastPaths
     from previs.generation.models import choose_placement
+    from previs.settings import FastPaths
 
     automatic = choose_placement(parsed.device).dtype
     other = "float16" if automatic == "bfloat16" else "bfloat16"  # the half precision previs did not pick
     rows: dict[str, Callable[[], list[object]]] = {
         "batching": partial(batching, parsed),
-        "attention": partial(switch, parsed, "PREVIS_ATTENTION", ("sdpa (AttnProcessor2_0)", "classic (AttnProcessor)"),
-                             {"fast_paths": FastPaths(attention="classic")}),
-        "channels_last": partial(switch, parsed, "PREVIS_CHANNELS_LAST", ("off (NCHW)", "on (NHWC)"),
-                                 {"fast_paths": FastPaths(channels_last=True)}),
-        "dtype": partial(switch, parsed, "PREVIS_DTYPE", (f"automatic ({automatic})", other),
-                         {"dtype": other}),
+        "attention": partial(
+            switch,
+            parsed,
+            "PREVIS_ATTENTION",
+            ("sdpa (AttnProcessor2_0)", "classic (AttnProcessor)"),
+            {"fast_paths": FastPaths(attention="classic")},
+        ),
+        "channels_last": partial(
+            switch,
+            parsed,
+            "PREVIS_CHANNELS_LAST",
+            ("off (NCHW)", "on (NHWC)"),
+            {"fast_paths": FastPaths(channels_last=True)},
+        ),
+        "dtype": partial(switch, parsed, "PREVIS_DTYPE", (f"automatic ({automatic})", other), {"dtype": other}),
     }
-    table = Table(["setting", "default", "other", "default img/s", "other img/s", "other vs default",
-                   "max pixel diff"])
+    table = Table(["setting", "default", "other", "default img/s", "other img/s", "other vs default", "max pixel diff"])
     for name in (name for name in rows if name in chosen):
         table.add(*rows[name]())
     tables = [(f"{parsed.model}, {parsed.size}x{parsed.size}, {parsed.steps} steps, images per second", table)]
@@ -215,9 +260,11 @@ def main(argv: Sequence[str] | None = None) -> str:
         tables.append(("torch.compile (previs-tiny, dynamic shapes, 2 steps)", compile_section(parsed)))
     if "vae_tiling" in chosen:
         tables.append((f"VAE tiling ({parsed.model} VAE)", vae_tiling(parsed)))
-    notes = ["max pixel diff: the largest difference (0-255) between the frames the default and the other "
-             "setting made from the same request; 0 means identical pixels.",
-             "batching: the first request finds the model idle and runs alone, the others wait and are merged."]
+    notes = [
+        "max pixel diff: the largest difference (0-255) between the frames the default and the other "
+        "setting made from the same request; 0 means identical pixels.",
+        "batching: the first request finds the model idle and runs alone, the others wait and are merged.",
+    ]
     return report("fast_paths", "Fast paths, off and on", tables, notes, arguments=parsed)
 
 

@@ -184,7 +184,7 @@ def studio_for(model: str, models_dir: Path, *, device: str | None, generator: A
         try:
             for name in PERFORMERS:
                 studio.consent.add_performer(name, actor=studio.local_actor)
-            studio.load_model()
+            studio.models.load()
             yield studio
         finally:
             studio.close()

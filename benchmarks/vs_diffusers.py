@@ -1,6 +1,6 @@
 """previs against plain diffusers: same model, settings, device and seeds, in one run, taking turns.
 
-The previs side is the whole core path (``Studio.generate``: consent gate, prompt handling, generation, record,
+The previs side is the whole core path (``Studio.frames.generate``: consent gate, prompt handling, generation, record,
 C2PA signature, PNG, database commit, ledger); the plain side is one bare diffusers pipeline call, loaded from
 the same folder. With previs-tiny generation costs almost nothing, so its ratio measures the bookkeeping; with
 SD 1.5 (its real architecture, random weights) generation dominates, as it does in use.
@@ -68,7 +68,7 @@ COLUMNS = ["model", "size", "steps", "guidance", "batch", "device", "previs img/
 
 def compare(model: str, arguments: Any) -> Comparison:
     """Both sides on one model, taking turns; the first call of each is an untimed warm-up."""
-    from previs.app.studio import FrameRequest
+    from previs.app.requests import FrameRequest
     from previs.media.imaging import pixel_sha256
 
     cache = arguments.cache
@@ -78,11 +78,11 @@ def compare(model: str, arguments: Any) -> Comparison:
     settings = {"steps": arguments.steps, "guidance": arguments.guidance, "size": arguments.size,
                 "count": arguments.count}
     with studio_for(source, models_dir(cache), device=arguments.device, dtype=arguments.dtype) as studio:
-        placement = studio.generator.load().placement
+        placement = studio.models.generator.load().placement
         plain = plain_pipeline(model_folder(model, cache, toy=arguments.toy), placement.device, placement.dtype)
-        frames = studio.generate(request)
+        frames = studio.frames.generate(request, actor=studio.local_actor)
         same = [frame.sha256 for frame in frames] == list(map(pixel_sha256, plain_call(plain, **settings)))
-        times = interleaved({"previs": partial(studio.generate, request),
+        times = interleaved({"previs": partial(studio.frames.generate, request, actor=studio.local_actor),
                              "plain": partial(plain_call, plain, **settings)}, arguments.runs, warmup=0)
     previs_rate, plain_rate = (arguments.count / median(times[side]) for side in ("previs", "plain"))
     return Comparison(model, arguments.size, arguments.steps, arguments.guidance, arguments.count,
@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     for model in parsed.models.split(","):
         table.add(*compare(model.strip(), parsed).cells())
         gc.collect()  # one model's weights out of memory before the next loads
-    notes = ["previs = `Studio.generate` (consent gate over 3 registered performers, prompt check, generation, "
+    notes = ["previs = `Studio.frames.generate` (consent gate over 3 registered performers, prompt check, generation, "
              "record, C2PA signature, PNG, file, database row, ledger entry); plain = one "
              "`DiffusionPipeline.__call__` on the same saved model, nothing else.",
              "sd15/sdxl are the real architectures with random weights (benchmarks/random_models.py).",

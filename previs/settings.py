@@ -1,4 +1,7 @@
-"""Settings from the environment (``PREVIS_*``) or command-line flags; flags win."""
+"""Settings from the environment (``PREVIS_*``) or command-line flags; flags win.
+
+A leaf: every layer may read settings, so this module imports nothing of previs but its errors.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,37 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from previs.errors import InvalidRequest
-from previs.generation.fast_paths import DEFAULT_VAE_TILING_ABOVE, FastPaths
-from previs.generation.models import TINY_MODEL
 
+DEFAULT_MODEL = "previs-tiny"  # the built-in offline placeholder model (generation/tiny.py)
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+ATTENTION = ("sdpa", "classic")  # torch's scaled_dot_product_attention, or diffusers' matmul-softmax-matmul
+DEFAULT_VAE_TILING_ABOVE = 2.0  # megapixels: 2048x1024 tiles, SDXL's native 1024x1024 does not
+
+
+@dataclass(frozen=True)
+class FastPaths:
+    """Which speed-ups a generator uses (PREVIS_BATCHING, PREVIS_ATTENTION, ... in the README)."""
+
+    batching: bool = False  # merge queued compatible text-to-image requests: pixels may depend on the batch
+    attention: str = "sdpa"
+    channels_last: bool = False  # UNet and VAE weights in NHWC, the layout GPU convolution kernels prefer
+    compile: bool = False  # torch.compile the denoiser, with dynamic shapes so sizes do not recompile
+    vae_tiling_above: float | None = DEFAULT_VAE_TILING_ABOVE  # megapixels per image; None: never tile
+
+    def __post_init__(self) -> None:
+        if self.attention not in ATTENTION:
+            raise InvalidRequest(f"unknown attention {self.attention!r}: use one of {', '.join(ATTENTION)}")
+        if self.vae_tiling_above is not None and self.vae_tiling_above <= 0:
+            raise InvalidRequest("the VAE tiling threshold must be a positive number of megapixels, or off")
+
+    def decode_plan(self, width: int, height: int, images: int) -> dict[str, bool]:
+        """Tile one large frame, slice a large batch (one image at a time): memory, not speed, at big sizes."""
+        if self.vae_tiling_above is None:
+            return {"vae_tiling": False, "vae_slicing": False}
+        limit = self.vae_tiling_above * 1_000_000
+        return {"vae_tiling": width * height > limit, "vae_slicing": images * width * height > limit}
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -25,7 +55,7 @@ class Settings:
     """Where data lives, which model runs where, and who is acting."""
 
     home: Path
-    model: str = TINY_MODEL
+    model: str = DEFAULT_MODEL
     device: str | None = None  # None: pick automatically (CUDA, then MPS, then CPU)
     dtype: str | None = None  # None: bf16/fp16 on GPUs, fp32 on the CPU
     database_url: str | None = None  # None: SQLite file previs.db in home
@@ -47,7 +77,7 @@ class Settings:
         env = os.environ if environ is None else environ
         settings = cls(
             home=Path(env.get("PREVIS_HOME") or default_home(env)).expanduser(),
-            model=env.get("PREVIS_MODEL") or TINY_MODEL,
+            model=env.get("PREVIS_MODEL") or DEFAULT_MODEL,
             device=env.get("PREVIS_DEVICE") or None,
             dtype=env.get("PREVIS_DTYPE") or None,
             database_url=env.get("PREVIS_DATABASE_URL") or None,

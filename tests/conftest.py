@@ -14,7 +14,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from previs.app.studio import Studio, open_studio
 from previs.generation.generator import Generator
-from previs.generation.models import TINY_MODEL
+from previs.generation.limits import TINY_MODEL
 from previs.settings import Settings
 
 pytest_plugins = ["tests.ui_support"]  # the UI modules' fixtures: a studio for the app, a users file

@@ -21,9 +21,9 @@ from previs.access.permissions import Action, Actor
 from previs.access.users import UserDirectory, add_user, remove_user
 from previs.app.studio import Studio
 from previs.errors import InvalidRequest
-from previs.generation.fast_paths import FastPaths
 from previs.generation.generator import Generator
-from previs.generation.models import TINY_MODEL
+from previs.generation.limits import TINY_MODEL
+from previs.settings import FastPaths
 from previs.ui import TABS, TabSpec, UiContext, build_ui, serve, server_address
 from previs.ui.context import BATCHED_GENERATION_SLOTS
 from tests.ui_support import PASSWORD, free_port, project
@@ -81,7 +81,7 @@ def test_generate_stores_frames_made_by_the_logged_in_user(alice: Client, ui_stu
     assert len(gallery) == 2 and all(Path(item["image"]).is_file() for item in gallery)
     assert [d["seed"] for d in details] == [11, 12] and details[0]["prompt"] == "foggy pier"
     assert gallery[0]["caption"] == f"frame {details[0]['frame']} · seed 11"
-    stored = ui_studio.list_frames(project=name)
+    stored = ui_studio.frames.list(project=name, actor=ui_studio.local_actor)
     assert sorted(f.id for f in stored) == sorted(d["frame"] for d in details)
     assert {f.created_by for f in stored} == {"alice"} and {f.kind for f in stored} == {"set"}
 
@@ -92,7 +92,10 @@ def test_vary_makes_new_seeds_over_the_chosen_frame(alice: Client, ui_studio: St
     gallery, variations = alice.predict(str(parent), 0.5, 3, api_name="/vary_frame")
     assert len(gallery) == 3 and {v["parent_frame"] for v in variations} == {parent}
     assert len({v["seed"] for v in variations}) == 3 and all("variation of" in g["caption"] for g in gallery)
-    assert ui_studio.get_frame(variations[0]["frame"]).record["parent_frame_id"] == parent
+    assert (
+        ui_studio.frames.get(variations[0]["frame"], actor=ui_studio.local_actor).record.to_json()["parent_frame_id"]
+        == parent
+    )
 
 
 def test_a_set_concept_from_a_stored_scene_in_a_style(alice: Client, ui_studio: Studio) -> None:
@@ -100,7 +103,7 @@ def test_a_set_concept_from_a_stored_scene_in_a_style(alice: Client, ui_studio: 
     script = (Path(__file__).parent / "data" / "scripts" / "glass_heist.fountain").read_bytes()
     ui_studio.scenes.import_script(script, project=name, actor=ui_studio.local_actor)
     _, details = alice.predict("", "", name, "4", "2", "256x256", 1, "2", "matte_painting", api_name="/generate_set")
-    record = ui_studio.get_frame(details[0]["frame"]).record
+    record = ui_studio.frames.get(details[0]["frame"], actor=ui_studio.local_actor).record.to_json()
     assert record["scene"]["heading"] == "INT. WAREHOUSE OFFICE - NIGHT"
     assert record["prompt_template"]["style"] == "matte_painting" and "matte painting" in details[0]["prompt"]
     with pytest.raises(AppError, match="not both"):
@@ -120,8 +123,9 @@ def test_status_names_the_user_and_says_frames_are_placeholders(alice: Client, p
 
 
 def test_endpoints_are_named(alice: Client) -> None:
-    assert {"/generate_set", "/vary_frame", "/status"} <= set(alice.view_api(print_info=False,
-                                                                             return_format="dict")["named_endpoints"])
+    assert {"/generate_set", "/vary_frame", "/status"} <= set(
+        alice.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    )
 
 
 # -- errors and refusals ----------------------------------------------------------------------------------
@@ -137,7 +141,7 @@ def test_previs_errors_are_messages_not_tracebacks(alice: Client, ui_studio: Stu
         generate(alice, "<b>x</b>")
     with pytest.raises(AppError, match="seed 'seven' is not a whole number: type one"):
         generate(alice, name, seed="seven")
-    assert all(f.project != name for f in ui_studio.list_frames())
+    assert all(f.project != name for f in ui_studio.frames.list(actor=ui_studio.local_actor))
 
 
 def test_a_role_without_the_right_is_refused_with_the_reason(alice: Client, pat: Client) -> None:
@@ -146,8 +150,9 @@ def test_a_role_without_the_right_is_refused_with_the_reason(alice: Client, pat:
     assert pat.predict(api_name="/probe_consent") == "pat may manage consent"
 
 
-def test_unexpected_errors_are_logged_and_shown_as_a_short_message(alice: Client,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_are_logged_and_shown_as_a_short_message(
+    alice: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="previs.ui"), pytest.raises(AppError) as caught:
         alice.predict(api_name="/probe_crash")
     message = str(caught.value)
@@ -164,7 +169,7 @@ def test_several_users_generate_at_once(alice: Client, pat: Client, ui_studio: S
         results = [job.result(timeout=120) for job in jobs]
     assert all(len(gallery) == 1 for gallery, _ in results)
     for who, name in names.items():
-        assert [f.created_by for f in ui_studio.list_frames(project=name)] == [who]
+        assert [f.created_by for f in ui_studio.frames.list(project=name, actor=ui_studio.local_actor)] == [who]
 
 
 # -- login ------------------------------------------------------------------------------------------------
@@ -179,15 +184,29 @@ def test_the_api_refuses_clients_that_are_not_logged_in(app_url: str) -> None:
         Client(app_url, auth=("mallory", PASSWORD), verbose=False)
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "config"), ("GET", "gradio_api/info"), ("GET", "gradio_api/openapi.json"),
-    ("POST", "gradio_api/queue/join"), ("GET", "gradio_api/queue/data?session_hash=x"),
-    ("POST", "gradio_api/call/generate_set"), ("POST", "gradio_api/run/generate_set"),
-    ("GET", "gradio_api/file=/etc/hostname"), ("POST", "gradio_api/upload"),
-    ("GET", "gradio_api/heartbeat/x"), ("POST", "gradio_api/cancel"), ("POST", "gradio_api/stream/x"),
-    ("GET", "gradio_api/deep_link?session_hash=x"), ("GET", "monitoring"), ("GET", "assets/index.js"),
-    ("GET", "theme.css"), ("GET", "manifest.json"), ("GET", "some/path/nobody/registered"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "config"),
+        ("GET", "gradio_api/info"),
+        ("GET", "gradio_api/openapi.json"),
+        ("POST", "gradio_api/queue/join"),
+        ("GET", "gradio_api/queue/data?session_hash=x"),
+        ("POST", "gradio_api/call/generate_set"),
+        ("POST", "gradio_api/run/generate_set"),
+        ("GET", "gradio_api/file=/etc/hostname"),
+        ("POST", "gradio_api/upload"),
+        ("GET", "gradio_api/heartbeat/x"),
+        ("POST", "gradio_api/cancel"),
+        ("POST", "gradio_api/stream/x"),
+        ("GET", "gradio_api/deep_link?session_hash=x"),
+        ("GET", "monitoring"),
+        ("GET", "assets/index.js"),
+        ("GET", "theme.css"),
+        ("GET", "manifest.json"),
+        ("GET", "some/path/nobody/registered"),
+    ],
+)
 def test_no_endpoint_answers_without_login(app_url: str, method: str, path: str) -> None:
     response = httpx.request(method, app_url + path, json={"data": []})
     assert response.status_code == 401 and response.json() == {"detail": "Not authenticated: sign in first"}
@@ -231,7 +250,7 @@ def test_without_users_one_local_admin_works_without_login(local_client: Client,
     assert "No login" in status and "localuser (admin)" in status and "users.toml" in status
     name = project()
     generate(local_client, name, count=1)
-    assert [f.created_by for f in ui_studio.list_frames(project=name)] == ["localuser"]
+    assert [f.created_by for f in ui_studio.frames.list(project=name, actor=ui_studio.local_actor)] == ["localuser"]
 
 
 def test_without_users_the_log_says_login_is_off(ui_studio: Studio, caplog: pytest.LogCaptureFixture) -> None:
@@ -251,15 +270,22 @@ def test_page_says_when_frames_are_placeholders_before_any_event(ui_studio: Stud
     assert any("placeholders" in text for text in texts)
 
 
-def test_model_events_run_one_at_a_time_unless_batching_can_merge_them(ui_studio: Studio, models_dir: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_events_run_one_at_a_time_unless_batching_can_merge_them(
+    ui_studio: Studio, models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def limits(page: gr.Blocks) -> dict[str, int]:
-        return {fn.api_name: fn.concurrency_limit for fn in page.fns.values()
-                if fn.api_name in ("generate_set", "vary_frame", "fit_costume", "build_storyboard")}
+        return {
+            fn.api_name: fn.concurrency_limit
+            for fn in page.fns.values()
+            if fn.api_name in ("generate_set", "vary_frame", "fit_costume", "build_storyboard")
+        }
 
     assert set(limits(build_ui(ui_studio)).values()) == {1}
-    monkeypatch.setattr(ui_studio, "generator", Generator(TINY_MODEL, models_dir, device="cpu",
-                                                          fast_paths=FastPaths(batching=True)))
+    monkeypatch.setattr(
+        ui_studio.models,
+        "_generator",
+        Generator(TINY_MODEL, models_dir, device="cpu", fast_paths=FastPaths(batching=True)),
+    )
     batched = limits(build_ui(ui_studio))
     assert len(batched) == 4 and set(batched.values()) == {BATCHED_GENERATION_SLOTS}
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from previs.access.permissions import Actor, Role
-from previs.app.studio import FrameRequest, Studio, open_studio
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio, open_studio
 from previs.consent.names import mentions
 from previs.consent.registry import check_description, parse_date
 from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
@@ -62,17 +63,17 @@ def test_a_prompt_naming_a_performer_is_refused_without_a_grant_before_the_model
     def must_not_run(*_args, **_kwargs):
         raise AssertionError("the model ran although consent was missing")
 
-    monkeypatch.setattr(registered.generator, "generate", must_not_run)
+    monkeypatch.setattr(registered.models.generator, "generate", must_not_run)
     with pytest.raises(ConsentRefused, match=r"Ann Lee .*'Annie'.* likeness_reference on project 'Nightfall'"):
-        registered.generate(ask("annie's silhouette at the observatory door"))
-    assert registered.list_frames() == []
+        registered.frames.generate(ask("annie's silhouette at the observatory door"), actor=registered.local_actor)
+    assert registered.frames.list(actor=registered.local_actor) == []
     refused = [event for event in registered.consent.audit(actor=PRODUCER) if event.kind == "generation_refused"]
     assert [(event.performer, event.detail["use"]) for event in refused] == [("Ann Lee", "likeness_reference")]
 
 
 def test_a_prompt_naming_nobody_registered_needs_no_grant(registered: Studio) -> None:
-    frame = registered.generate(ask("the annex of an observatory at dusk"))[0]
-    assert frame.record["consent_grants"] == [] and frame.record["likeness_uses"] == []
+    frame = registered.frames.generate(ask("the annex of an observatory at dusk"), actor=registered.local_actor)[0]
+    assert frame.record.to_json()["consent_grants"] == [] and frame.record.to_json()["likeness_uses"] == []
 
 
 @pytest.mark.parametrize("case", ["other_use", "other_project", "expired", "revoked", "not_yet_valid"])
@@ -90,14 +91,14 @@ def test_grants_that_do_not_cover_the_use_are_refused(registered: Studio, case: 
         grant(registered, until=date.today())
         registered.consent._clock = lambda: datetime.now(UTC) + timedelta(days=2)
     with pytest.raises(ConsentRefused, match="Ann Lee"):
-        registered.generate(ask("Ann Lee at the observatory door"))
+        registered.frames.generate(ask("Ann Lee at the observatory door"), actor=registered.local_actor)
 
 
 def test_a_matching_grant_allows_the_frame_and_the_frame_records_it(registered: Studio) -> None:
     grant_id = grant(registered)
-    frame = registered.generate(ask("Ann Lee at the observatory door"))[0]
-    assert frame.record["consent_grants"] == [grant_id]
-    assert frame.record["likeness_uses"] == [
+    frame = registered.frames.generate(ask("Ann Lee at the observatory door"), actor=registered.local_actor)[0]
+    assert frame.record.to_json()["consent_grants"] == [grant_id]
+    assert frame.record.to_json()["likeness_uses"] == [
         {"performer": "Ann Lee", "use": "likeness_reference", "reason": "named in the prompt as 'Ann Lee'"}]
 
 
@@ -106,7 +107,7 @@ def test_a_grant_ending_while_frames_are_drawn_stores_nothing(
     registered: Studio, monkeypatch: pytest.MonkeyPatch, ending: str
 ) -> None:
     grant_id = grant(registered, until=date.today())
-    draw = registered.generator.generate
+    draw = registered.models.generator.generate
 
     def draw_while_the_grant_ends(request):
         images = draw(request)
@@ -116,53 +117,54 @@ def test_a_grant_ending_while_frames_are_drawn_stores_nothing(
             registered.consent._clock = lambda: datetime.now(UTC) + timedelta(days=1)
         return images
 
-    monkeypatch.setattr(registered.generator, "generate", draw_while_the_grant_ends)
+    monkeypatch.setattr(registered.models.generator, "generate", draw_while_the_grant_ends)
     with pytest.raises(ConsentRefused, match=rf"grant\(s\) {grant_id} ended while the frames were being generated"):
-        registered.generate(ask("Ann Lee at the observatory door"))
-    assert registered.list_frames() == []
-    assert list((registered.settings.home / "frames").rglob("*.png")) == [], "no file without its record"
-    ledger = registered.verify_ledger()
+        registered.frames.generate(ask("Ann Lee at the observatory door"), actor=registered.local_actor)
+    assert registered.frames.list(actor=registered.local_actor) == []
+    assert list((registered.data_directory / "frames").rglob("*.png")) == [], "no file without its record"
+    ledger = registered.provenance.verify_ledger(actor=registered.local_actor)
     assert ledger.ok and ledger.checked == 0
 
 
 def test_reproducing_a_frame_is_gated_by_today_s_registry(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
-    frame = studio.generate(ask("Mara Voss at the observatory door"))[0]  # nobody registered by that name yet
+    # nobody registered by that name yet
+    frame = studio.frames.generate(ask("Mara Voss at the observatory door"), actor=studio.local_actor)[0]
     studio.consent.add_performer("Mara Voss", actor=PRODUCER)
-    monkeypatch.setattr(studio.generator, "generate", lambda *_: pytest.fail("the model ran without consent"))
+    monkeypatch.setattr(studio.models.generator, "generate", lambda *_: pytest.fail("the model ran without consent"))
     with pytest.raises(ConsentRefused, match=r"Mara Voss .*named in the prompt"):
-        studio.reproduce(frame.id)
+        studio.frames.reproduce(frame.id, actor=studio.local_actor)
     monkeypatch.undo()
     grant(studio, "Mara Voss")
-    assert studio.reproduce(frame.id).identical
+    assert studio.frames.reproduce(frame.id, actor=studio.local_actor).identical
 
 
 def test_revoking_a_grant_withdraws_exactly_the_frames_that_used_it(registered: Studio) -> None:
     ann, zoe = grant(registered), grant(registered, "Zoë Okafor")
-    with_ann = registered.generate(ask("Ann Lee on the roof", seed=1))[0]
-    with_zoe = registered.generate(ask("Zoe Okafor on the roof", seed=2))[0]
-    nobody = registered.generate(ask("an empty roof", seed=3))[0]
+    with_ann = registered.frames.generate(ask("Ann Lee on the roof", seed=1), actor=registered.local_actor)[0]
+    with_zoe = registered.frames.generate(ask("Zoe Okafor on the roof", seed=2), actor=registered.local_actor)[0]
+    nobody = registered.frames.generate(ask("an empty roof", seed=3), actor=registered.local_actor)[0]
     withdrawal = registered.consent.revoke(ann, reason="performer withdrew consent", actor=PRODUCER)
     assert withdrawal.withdrawn_frame_ids == [with_ann.id]
-    assert {frame.id for frame in registered.list_frames()} == {with_zoe.id, nobody.id}
+    assert {frame.id for frame in registered.frames.list(actor=registered.local_actor)} == {with_zoe.id, nobody.id}
     with pytest.raises(NotFound, match="withdrawn"):
-        registered.get_frame(with_ann.id)
+        registered.frames.get(with_ann.id, actor=registered.local_actor)
     assert not Path(with_ann.path).exists(), "a withdrawn frame's file must leave the served folder"
-    kept = list((registered.settings.home / "withdrawn").rglob("*.png"))
+    kept = list((registered.data_directory / "withdrawn").rglob("*.png"))
     assert [path.name for path in kept] == [f"{with_ann.file_sha256}.png"], "keep policy: kept for audit"
     assert zoe not in withdrawal.withdrawn_frame_ids
 
 
 def test_expiry_is_recorded_once_and_withdraws_frames(registered: Studio) -> None:
     grant_id = grant(registered, until=date.today())
-    frame = registered.generate(ask("Ann Lee on the roof"))[0]
+    frame = registered.frames.generate(ask("Ann Lee on the roof"), actor=registered.local_actor)[0]
     registered.consent._clock = lambda: datetime.now(UTC) + timedelta(days=1)
-    assert registered.list_frames() == []
-    registered.list_frames()
+    assert registered.frames.list(actor=registered.local_actor) == []
+    registered.frames.list(actor=registered.local_actor)
     expired = [event for event in registered.consent.audit(actor=PRODUCER) if event.kind == "expired"]
     assert [event.grant_id for event in expired] == [grant_id]
     assert registered.consent.performers(actor=PRODUCER)[0].grants[0].state == "expired"
     with pytest.raises(NotFound):
-        registered.get_frame(frame.id)
+        registered.frames.get(frame.id, actor=registered.local_actor)
 
 
 def test_purge_policy_deletes_withdrawn_files(settings: Settings, tiny_generator: Generator) -> None:
@@ -170,7 +172,7 @@ def test_purge_policy_deletes_withdrawn_files(settings: Settings, tiny_generator
 
     studio = open_studio(replace(settings, consent_policy="purge"), generator=tiny_generator)
     studio.consent.add_performer("Ann Lee", actor=PRODUCER)
-    frame = studio.generate(ask("Ann Lee on the roof"))[0] if grant(studio) else None
+    frame = studio.frames.generate(ask("Ann Lee on the roof"), actor=studio.local_actor)[0] if grant(studio) else None
     studio.consent.revoke(1, reason="performer withdrew consent", actor=PRODUCER)
     assert not Path(frame.path).exists() and not list(settings.home.rglob(f"{frame.file_sha256}*"))
     studio.close()
@@ -178,35 +180,46 @@ def test_purge_policy_deletes_withdrawn_files(settings: Settings, tiny_generator
 
 def test_the_audit_lists_every_event_in_order(registered: Studio) -> None:
     with pytest.raises(ConsentRefused):
-        registered.generate(ask("Ann Lee in the rain"))
+        registered.frames.generate(ask("Ann Lee in the rain"), actor=registered.local_actor)
     first = grant(registered)
     second = grant(registered, "Zoë Okafor", uses=("costume_fitting",))
     registered.consent.revoke(first, reason="performer withdrew consent", actor=PRODUCER)
     events = registered.consent.audit(actor=PRODUCER)
     assert [(event.kind, event.grant_id) for event in events] == [
-        ("generation_refused", None), ("granted", first), ("granted", second), ("revoked", first)]
+        ("generation_refused", None),
+        ("granted", first),
+        ("granted", second),
+        ("revoked", first),
+    ]
     assert [event.id for event in events] == sorted(event.id for event in events)
     assert events[-1].actor == "priya" and events[-1].reason == "performer withdrew consent"
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"description": "any use"}, "specifically"),
-    ({"description": "see the contract"}, "specifically"),
-    ({"uses": ["voice_clone"]}, "unknown use"),
-    ({"uses": []}, "at least one use"),
-    ({"valid_until": date(2020, 1, 1)}, "before valid from|already past"),
-    ({"project": "<b>x</b>"}, "project name '<b>x</b>' is not allowed"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"description": "any use"}, "specifically"),
+        ({"description": "see the contract"}, "specifically"),
+        ({"uses": ["voice_clone"]}, "unknown use"),
+        ({"uses": []}, "at least one use"),
+        ({"valid_until": date(2020, 1, 1)}, "before valid from|already past"),
+        ({"project": "<b>x</b>"}, "project name '<b>x</b>' is not allowed"),
+    ],
+)
 def test_vague_or_wrong_grants_are_refused(registered: Studio, changes: dict, message: str) -> None:
-    arguments = {"project": "Nightfall", "uses": ["likeness_reference"], "description": SPECIFIC,
-                 "valid_until": NEXT_MONTH} | changes
+    arguments = {
+        "project": "Nightfall",
+        "uses": ["likeness_reference"],
+        "description": SPECIFIC,
+        "valid_until": NEXT_MONTH,
+    } | changes
     with pytest.raises(InvalidRequest, match=message):
         registered.consent.grant("Ann Lee", actor=PRODUCER, **arguments)
     assert registered.consent.audit(actor=PRODUCER) == []
 
 
 def test_descriptions_need_specific_words() -> None:
-    assert check_description("  costume fittings for the ballroom scene,\n previs only ") .startswith("costume")
+    assert check_description("  costume fittings for the ballroom scene,\n previs only ").startswith("costume")
     with pytest.raises(InvalidRequest):
         check_description("for all purposes")
 
@@ -214,8 +227,14 @@ def test_descriptions_need_specific_words() -> None:
 def test_only_producers_and_admins_manage_consent(registered: Studio) -> None:
     designer = Actor("cole", Role.COSTUME_DESIGNER)
     with pytest.raises(PermissionDenied, match=r"cole .*manage consent"):
-        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
-                                 valid_until=NEXT_MONTH, actor=designer)
+        registered.consent.grant(
+            "Ann Lee",
+            project="Nightfall",
+            uses=["likeness_reference"],
+            description=SPECIFIC,
+            valid_until=NEXT_MONTH,
+            actor=designer,
+        )
     with pytest.raises(PermissionDenied):
         registered.consent.revoke(1, reason="just because I can", actor=designer)
     with pytest.raises(PermissionDenied):
@@ -242,9 +261,22 @@ def test_the_cli_goes_through_the_same_gate(cli, tmp_path: Path) -> None:
     assert code == 1 and out == "" and err.startswith("error: refused: Ann Lee") and err.count("\n") == 1
     evidence = tmp_path / "release.txt"
     evidence.write_text("I agree to previs frames of the observatory scene. -- Ann Lee\n")
-    code, out, _ = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
-                       "--description", SPECIFIC, "--until", NEXT_MONTH.isoformat(), "--evidence", str(evidence),
-                       "--json")
+    code, out, _ = cli(
+        "consent",
+        "grant",
+        "Annie",
+        "--project",
+        "Nightfall",
+        "--use",
+        "likeness_reference",
+        "--description",
+        SPECIFIC,
+        "--until",
+        NEXT_MONTH.isoformat(),
+        "--evidence",
+        str(evidence),
+        "--json",
+    )
     assert code == 0, out
     grant_id = json.loads(out)["id"]
     code, out, _ = cli(*generate)
@@ -255,8 +287,19 @@ def test_the_cli_goes_through_the_same_gate(cli, tmp_path: Path) -> None:
     assert json.loads(out)[0]["grants"][0]["state"] == "revoked"
     code, out, _ = cli("consent", "audit", "--json")
     assert [event["kind"] for event in json.loads(out)] == ["generation_refused", "granted", "revoked"]
-    code, _, err = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
-                       "--description", SPECIFIC, "--until", "next week")
+    code, _, err = cli(
+        "consent",
+        "grant",
+        "Annie",
+        "--project",
+        "Nightfall",
+        "--use",
+        "likeness_reference",
+        "--description",
+        SPECIFIC,
+        "--until",
+        "next week",
+    )
     assert code == 1 and "YYYY-MM-DD" in err
 
 
@@ -264,21 +307,42 @@ def test_evidence_is_checked_and_kept_by_sha256(registered: Studio) -> None:
     import hashlib
 
     release = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-    granted = registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"],
-                                       description=SPECIFIC, valid_until=NEXT_MONTH, evidence=release, actor=PRODUCER)
+    granted = registered.consent.grant(
+        "Ann Lee",
+        project="Nightfall",
+        uses=["likeness_reference"],
+        description=SPECIFIC,
+        valid_until=NEXT_MONTH,
+        evidence=release,
+        actor=PRODUCER,
+    )
     assert granted.evidence_sha256 == hashlib.sha256(release).hexdigest()
     assert registered.consent.evidence(granted.id, actor=PRODUCER) == (release, "application/pdf")
     with pytest.raises(InvalidRequest, match="evidence"):
-        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
-                                 valid_until=NEXT_MONTH, evidence=b"\x00\x01\x02 not a document", actor=PRODUCER)
+        registered.consent.grant(
+            "Ann Lee",
+            project="Nightfall",
+            uses=["likeness_reference"],
+            description=SPECIFIC,
+            valid_until=NEXT_MONTH,
+            evidence=b"\x00\x01\x02 not a document",
+            actor=PRODUCER,
+        )
     assert [event.kind for event in registered.consent.audit(actor=PRODUCER)] == ["granted"]
 
 
 def test_evidence_can_be_a_front_end_s_temporary_file(registered: Studio, tmp_path: Path) -> None:
     upload = tmp_path / "gradio-upload"
     upload.write_text("I agree to previs frames of the observatory scene. -- Ann Lee\n")
-    granted = registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"],
-                                       description=SPECIFIC, valid_until=NEXT_MONTH, evidence=upload, actor=PRODUCER)
+    granted = registered.consent.grant(
+        "Ann Lee",
+        project="Nightfall",
+        uses=["likeness_reference"],
+        description=SPECIFIC,
+        valid_until=NEXT_MONTH,
+        evidence=upload,
+        actor=PRODUCER,
+    )
     assert registered.consent.evidence(granted.id, actor=PRODUCER) == (upload.read_bytes(), "text/plain")
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from previs.app.studio import FrameRequest, Studio, open_studio
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio, open_studio
 from previs.errors import InvalidRequest
-from previs.generation.fast_paths import FastPaths
-from previs.generation.generator import GeneratedImage, GenerationRequest, Generator
-from previs.generation.models import TINY_MODEL
-from previs.settings import Settings
+from previs.generation.generator import Generator
+from previs.generation.limits import TINY_MODEL, GeneratedImage, GenerationRequest
+from previs.settings import FastPaths, Settings
 
 PROMPT = "abandoned observatory, dusk"
 
@@ -54,13 +55,13 @@ def test_open_studio_hands_the_fast_paths_to_the_generator(tmp_path: Path, model
     fast = FastPaths(batching=True, vae_tiling_above=1.0)
     studio = open_studio(Settings(home=tmp_path, device="cpu", models_path=models_dir, fast_paths=fast))
     try:
-        assert studio.generator.fast_paths == fast
+        assert studio.models.generator.fast_paths == fast
     finally:
         studio.close()
 
 
 def test_default_record_names_sdpa_attention_and_no_other_speedup(tiny_generator: Generator) -> None:
-    record = tiny_generator.generate(GenerationRequest(PROMPT, seed=1, width=64, height=64))[0].generation
+    record = tiny_generator.generate(GenerationRequest(PROMPT, seed=1, width=64, height=64))[0].generation.to_json()
     assert record["fast_paths"] == {"attention": ["AttnProcessor2_0"], "channels_last": False, "compiled": False,
                                     "vae_tiling": False, "vae_slicing": False}
 
@@ -72,7 +73,7 @@ def test_classic_attention_replaces_the_sdpa_processors_in_every_mode(models_dir
         assert {type(p).__name__ for p in module.attn_processors.values()} == {"AttnProcessor"}
     made = generator.generate(GenerationRequest(PROMPT, seed=1, width=64, height=64, mode="image-to-image",
                                                 init_image=_picture()))[0]
-    assert made.generation["fast_paths"]["attention"] == ["AttnProcessor"]
+    assert made.generation.to_json()["fast_paths"]["attention"] == ["AttnProcessor"]
 
 
 def test_channels_last_puts_unet_and_vae_convolutions_in_nhwc(models_dir: Path, tiny_generator: Generator) -> None:
@@ -94,18 +95,22 @@ def test_vae_tiles_and_slices_only_above_the_threshold(models_dir: Path) -> None
     generator = tiny(models_dir, vae_tiling_above=0.01)  # 10,000 pixels: 64x64 is below, 128x128 above
     vae = generator.load().pipeline.vae
     large = generator.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=128, height=128))[0]
-    assert vae.use_tiling and vae.use_slicing and large.generation["fast_paths"]["vae_tiling"] is True
+    assert vae.use_tiling and vae.use_slicing and large.generation.to_json()["fast_paths"]["vae_tiling"] is True
     small = generator.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64))[0]
-    assert not vae.use_tiling and not vae.use_slicing and small.generation["fast_paths"]["vae_tiling"] is False
+    assert (
+        not vae.use_tiling and not vae.use_slicing and small.generation.to_json()["fast_paths"]["vae_tiling"] is False
+    )
     batch = generator.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64, count=3))[0]
-    assert batch.generation["fast_paths"]["vae_slicing"] is True and not vae.use_tiling  # 3 x 4096 > 10,000
+    assert batch.generation.to_json()["fast_paths"]["vae_slicing"] is True and not vae.use_tiling  # 3 x 4096 > 10,000
 
 
 def run_together(generator: Generator, requests: list[GenerationRequest]) -> list[list[GeneratedImage]]:
     """Line the requests up behind a busy model, then let it go: what a burst of users looks like."""
     results: list[list[GeneratedImage]] = [[] for _ in requests]
-    threads = [threading.Thread(target=_store(results, index, generator.generate, request))
-               for index, request in enumerate(requests)]
+    threads = [
+        threading.Thread(target=_store(results, index, generator.generate, request))
+        for index, request in enumerate(requests)
+    ]
     with generator._lock:  # the model is busy
         for thread in threads:
             thread.start()
@@ -120,21 +125,28 @@ def run_together(generator: Generator, requests: list[GenerationRequest]) -> lis
 def _store(results: list, index: int, function: Callable, request: GenerationRequest) -> Callable[[], None]:
     def target() -> None:
         results[index] = function(request)
+
     return target
 
 
 def test_merged_requests_each_get_their_own_frames_and_seeds(models_dir: Path) -> None:
     generator = tiny(models_dir, batching=True)
     first = GenerationRequest(PROMPT, seed=11, steps=2, width=64, height=64)
-    second = GenerationRequest("flooded subway station, night", negative_prompt="text", seed=40, count=2, steps=2,
-                               width=64, height=64)
+    second = GenerationRequest(
+        "flooded subway station, night", negative_prompt="text", seed=40, count=2, steps=2, width=64, height=64
+    )
     together = run_together(generator, [first, second])
     assert [made.seed for made in together[0]] == [11] and [made.seed for made in together[1]] == [40, 41]
-    assert together[1][1].generation["prompt"] == second.prompt
-    assert together[0][0].generation["batch"] == {"index": 0, "size": 1, "merged_requests": 2, "merged_images": 3}
-    assert together[1][1].generation["batch"]["index"] == 1
+    assert together[1][1].generation.to_json()["prompt"] == second.prompt
+    assert together[0][0].generation.to_json()["batch"] == {
+        "index": 0,
+        "size": 1,
+        "merged_requests": 2,
+        "merged_images": 3,
+    }
+    assert together[1][1].generation.to_json()["batch"]["index"] == 1
     alone = [generator.generate(first), generator.generate(second)]  # the model is idle now: nothing merges
-    assert alone[0][0].generation["batch"] == {"index": 0, "size": 1}
+    assert alone[0][0].generation.to_json()["batch"] == {"index": 0, "size": 1}
     for merged_images, alone_images in zip(together, alone, strict=True):
         for merged, single in zip(merged_images, alone_images, strict=True):
             # The same picture (float results may differ by the batch they ran in), not another request's.
@@ -145,21 +157,31 @@ def test_merged_requests_each_get_their_own_frames_and_seeds(models_dir: Path) -
 
 def test_requests_with_other_settings_are_not_merged(models_dir: Path) -> None:
     generator = tiny(models_dir, batching=True)
-    together = run_together(generator, [GenerationRequest(PROMPT, seed=1, steps=2, width=64, height=64),
-                                        GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64)])
-    assert all("merged_requests" not in made[0].generation["batch"] for made in together)
+    together = run_together(
+        generator,
+        [
+            GenerationRequest(PROMPT, seed=1, steps=2, width=64, height=64),
+            GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64),
+        ],
+    )
+    assert all("merged_requests" not in made[0].generation.to_json()["batch"] for made in together)
 
 
 def test_default_settings_give_equal_concurrent_requests_identical_pixels(studio: Studio) -> None:
     request = FrameRequest(prompt=PROMPT, seed=9, width=64, height=64, count=2)
     frames: list = [None, None]
-    threads = [threading.Thread(target=_store(frames, index, studio.generate, request)) for index in range(2)]
+    threads = [
+        threading.Thread(
+            target=_store(frames, index, partial(studio.frames.generate, actor=studio.local_actor), request)
+        )
+        for index in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert [frame.sha256 for frame in frames[0]] == [frame.sha256 for frame in frames[1]]
-    assert "merged_requests" not in frames[0][0].record["generation"]["batch"]
+    assert "merged_requests" not in frames[0][0].record.to_json()["generation"]["batch"]
 
 
 def _picture() -> object:

@@ -21,7 +21,8 @@ from previs.fitting.figures import (
     photo_figure,
     region_mask,
 )
-from previs.generation.generator import INPAINT_BLEND_RADIUS, GenerationRequest, Generator
+from previs.generation.generator import Generator
+from previs.generation.limits import INPAINT_BLEND_RADIUS, GenerationRequest
 from previs.media import raster
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "figures"

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from previs.errors import InvalidRequest
-from previs.generation.generator import MAX_SEED, GenerationRequest, Generator, keep_outside_mask
+from previs.generation.generator import Generator, keep_outside_mask
+from previs.generation.limits import MAX_SEED, GenerationRequest
 
 PROMPT = "abandoned observatory, dusk"
 
@@ -36,7 +37,7 @@ def test_missing_seed_is_drawn_and_recorded_so_it_reproduces(tiny_generator: Gen
     seed = drawn[0].seed
     assert 0 <= seed <= MAX_SEED
     assert drawn[1].seed == (seed + 1) % (MAX_SEED + 1)
-    assert drawn[0].generation["seeds"] == [drawn[0].seed, drawn[1].seed]
+    assert drawn[0].generation.to_json()["seeds"] == [drawn[0].seed, drawn[1].seed]
     again = tiny_generator.generate(GenerationRequest(PROMPT, seed=seed, count=2))
     assert [pixels(a.image) for a in drawn] == [pixels(b.image) for b in again]
 
@@ -44,7 +45,7 @@ def test_missing_seed_is_drawn_and_recorded_so_it_reproduces(tiny_generator: Gen
 def test_record_names_every_choice(tiny_generator: Generator) -> None:
     made = tiny_generator.generate(GenerationRequest(PROMPT, negative_prompt="text", seed=3, width=128,
                                                      height=64, steps=2, guidance=4.0, scheduler="euler"))[0]
-    record = made.generation
+    record = made.generation.to_json()
     assert made.image.size == (128, 64)
     assert record["model"]["name"] == "previs-tiny" and record["model"]["revision"].startswith("sha256:")
     assert record["model"]["placeholder"] is True
@@ -87,7 +88,9 @@ def test_image_modes_share_the_loaded_weights(tiny_generator: Generator) -> None
     base = tiny_generator.generate(GenerationRequest(PROMPT, seed=1, width=64, height=64))[0].image
     varied = tiny_generator.generate(GenerationRequest(PROMPT, seed=1, mode="image-to-image", init_image=base,
                                                        strength=0.5))[0]
-    assert varied.image.size == base.size and varied.generation["pipeline"] == "StableDiffusionImg2ImgPipeline"
+    assert (
+        varied.image.size == base.size and varied.generation.to_json()["pipeline"] == "StableDiffusionImg2ImgPipeline"
+    )
     text_view = tiny_generator.load().pipeline
     image_view = tiny_generator._view("image-to-image", "default")
     paint_view = tiny_generator._view("inpaint", "default")
@@ -99,15 +102,16 @@ def test_inpaint_leaves_pixels_outside_the_mask_untouched(tiny_generator: Genera
     figure = tiny_generator.generate(GenerationRequest(PROMPT, seed=2, width=128, height=128))[0].image
     mask = Image.new("L", figure.size, 0)
     mask.paste(255, (32, 32, 96, 96))
-    painted = tiny_generator.generate(GenerationRequest("red velvet coat", seed=5, mode="inpaint",
-                                                        init_image=figure, mask_image=mask))[0]
+    painted = tiny_generator.generate(
+        GenerationRequest("red velvet coat", seed=5, mode="inpaint", init_image=figure, mask_image=mask)
+    )[0]
     before, after = np.asarray(figure, dtype=int), np.asarray(painted.image, dtype=int)
     border = 4
     outside = np.ones(mask.size[::-1], dtype=bool)
-    outside[32 - border:96 + border, 32 - border:96 + border] = False
+    outside[32 - border : 96 + border, 32 - border : 96 + border] = False
     assert np.array_equal(before[outside], after[outside])
     assert np.abs(before[40:88, 40:88] - after[40:88, 40:88]).mean() > 5  # the inside was repainted
-    assert painted.generation["mode"] == "inpaint" and painted.generation["blend_radius"] == border
+    assert painted.generation.to_json()["mode"] == "inpaint" and painted.generation.to_json()["blend_radius"] == border
 
 
 def test_keep_outside_mask_blends_only_near_the_edge() -> None:
@@ -122,10 +126,11 @@ def test_keep_outside_mask_blends_only_near_the_edge() -> None:
 def test_mask_must_match_the_image(tiny_generator: Generator) -> None:
     image = Image.new("RGB", (64, 64))
     with pytest.raises(InvalidRequest, match="same size"):
-        tiny_generator.generate(GenerationRequest(PROMPT, mode="inpaint", init_image=image,
-                                                  mask_image=Image.new("L", (32, 32))))
+        tiny_generator.generate(
+            GenerationRequest(PROMPT, mode="inpaint", init_image=image, mask_image=Image.new("L", (32, 32)))
+        )
 
 
 def test_unsupported_scheduler_for_a_model_is_named(tiny_generator: Generator) -> None:
     made = tiny_generator.generate(GenerationRequest(PROMPT, seed=1, width=64, height=64, scheduler="dpmpp_2m"))
-    assert made[0].generation["scheduler"]["class"] == "DPMSolverMultistepScheduler"
+    assert made[0].generation.to_json()["scheduler"]["class"] == "DPMSolverMultistepScheduler"

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from previs.errors import InvalidRequest, ModelUnavailable
+from previs.generation.limits import TINY_MODEL
 from previs.generation.models import (
     PRESETS,
-    TINY_MODEL,
     choose_placement,
     ensure_tiny_model,
     is_available_offline,

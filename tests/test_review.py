@@ -7,7 +7,8 @@ import json
 import pytest
 
 from previs.access.permissions import Actor, Role
-from previs.app.studio import FrameRequest, Studio
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio
 from previs.errors import InvalidRequest, NotFound, PermissionDenied
 from tests.test_cli import in_process
 
@@ -16,7 +17,7 @@ PRODUCER = Actor("priya", Role.PRODUCER)
 
 def make_frames(studio: Studio, count: int = 2) -> list[int]:
     request = FrameRequest("a lighthouse in fog", seed=4, count=count, width=64, height=64, project="Nightfall")
-    return [frame.id for frame in studio.generate(request)]
+    return [frame.id for frame in studio.frames.generate(request, actor=studio.local_actor)]
 
 
 def test_the_history_is_kept_in_order_and_the_newest_decides(studio: Studio) -> None:
@@ -28,7 +29,7 @@ def test_the_history_is_kept_in_order_and_the_newest_decides(studio: Studio) -> 
     assert [(item.status, item.author) for item in history] == [
         ("changes_requested", "priya"), ("pending", "priya"), ("approved", "ada")]
     assert history[0].comment == "warmer light, less fog"
-    assert studio.get_frame(frame_id).review == "approved"
+    assert studio.frames.get(frame_id, actor=studio.local_actor).review == "approved"
 
 
 def test_the_pending_queue_holds_frames_without_a_decision(studio: Studio) -> None:
@@ -63,9 +64,9 @@ def test_the_queue_as_frames_leaves_out_decided_and_withdrawn_frames(studio: Stu
     studio.reviews.review(first, "approved", actor=PRODUCER)
     with studio.database.unit_of_work() as work:
         work.frames.get(third).status = "consent_withdrawn"
-    frames = studio.pending_frames(project="Nightfall", actor=PRODUCER)
+    frames = studio.frames.pending(project="Nightfall", actor=PRODUCER)
     assert [(frame.id, frame.project, frame.review) for frame in frames] == [(second, "Nightfall", "pending")]
-    assert studio.pending_frames(project="Elsewhere", actor=PRODUCER) == []
+    assert studio.frames.pending(project="Elsewhere", actor=PRODUCER) == []
 
 
 def test_cli_review_and_pending(settings, capsys, monkeypatch) -> None:

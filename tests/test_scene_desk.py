@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from previs.access.permissions import Actor, Role
-from previs.app.studio import FrameRequest, Studio
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio
 from previs.errors import InvalidRequest, PermissionDenied, ScriptImportError
 from previs.scenes import Shot
 from tests.test_cli import in_process
@@ -92,44 +93,50 @@ def test_a_set_concept_from_a_scene_fits_and_keeps_location_time_and_style(studi
     long_action = " ".join(f"Crate {n} is stacked beside rusted chains and coils of rope." for n in range(30))
     script = THREE_SCENES.replace(b"Waves smash against black rocks.", long_action.encode())
     studio.scenes.import_script(script, project="Lighthouse", actor=PRODUCER)
-    frame = studio.generate(FrameRequest(scene="1", style="matte_painting", project="Lighthouse", seed=3,
-                                         width=64, height=64))[0]
-    template = frame.record["prompt_template"]
-    count_tokens, limit = studio.generator.token_counter()
+    frame = studio.frames.generate(FrameRequest(scene="1", style="matte_painting", project="Lighthouse", seed=3,
+                                         width=64, height=64), actor=studio.local_actor)[0]
+    template = frame.record.to_json()["prompt_template"]
+    count_tokens, limit = studio.models.generator.token_counter()
     assert template["template"] == "set_concept@1" and template["style"] == "matte_painting"
-    assert count_tokens(frame.record["generation"]["prompt"]) <= limit == 77
-    prompt = frame.record["generation"]["prompt"].lower()
+    assert count_tokens(frame.record.to_json()["generation"]["prompt"]) <= limit == 77
+    prompt = frame.record.to_json()["generation"]["prompt"].lower()
     assert "lighthouse cliff" in prompt and "dusk" in prompt and "matte painting" in prompt
     assert template["dropped"] and "left out" in template["dropped_summary"]
-    assert frame.record["scene"] == {"number": "1", "heading": "EXT. LIGHTHOUSE CLIFF - DUSK"}
+    assert frame.record.to_json()["scene"] == {"number": "1", "heading": "EXT. LIGHTHOUSE CLIFF - DUSK"}
     assert frame.scene_id is not None
 
 
 def test_storyboard_and_costume_frames_render_from_the_scene(studio: Studio) -> None:
     studio.scenes.import_script(THREE_SCENES, project="Lighthouse", actor=PRODUCER)
-    board = studio.generate(FrameRequest(scene="2", kind="storyboard", shot=2, project="Lighthouse",
-                                         width=64, height=64))[0]
-    assert board.record["shot"]["order"] == 2 and board.shot_id is not None
-    assert board.record["prompt_template"]["template"].startswith("storyboard_frame@")
-    costume = studio.generate(FrameRequest(scene="1", kind="costume", costume="oilskin coat, 1920s",
-                                           project="Lighthouse", width=64, height=64))[0]
-    assert "oilskin coat" in costume.record["generation"]["prompt"]
+    board = studio.frames.generate(FrameRequest(scene="2", kind="storyboard", shot=2, project="Lighthouse",
+                                         width=64, height=64), actor=studio.local_actor)[0]
+    assert board.record.to_json()["shot"]["order"] == 2 and board.shot_id is not None
+    assert board.record.to_json()["prompt_template"]["template"].startswith("storyboard_frame@")
+    costume = studio.frames.generate(FrameRequest(scene="1", kind="costume", costume="oilskin coat, 1920s",
+                                           project="Lighthouse", width=64, height=64), actor=studio.local_actor)[0]
+    assert "oilskin coat" in costume.record.to_json()["generation"]["prompt"]
     with pytest.raises(InvalidRequest, match="no shot 99"):
-        studio.generate(FrameRequest(scene="2", kind="storyboard", shot=99, project="Lighthouse"))
+        studio.frames.generate(
+            FrameRequest(scene="2", kind="storyboard", shot=99, project="Lighthouse"), actor=studio.local_actor
+        )
     with pytest.raises(InvalidRequest, match="pick scene 1 or type a description, not both"):
-        studio.generate(FrameRequest(scene="1", prompt="a cellar", project="Lighthouse"))
+        studio.frames.generate(
+            FrameRequest(scene="1", prompt="a cellar", project="Lighthouse"), actor=studio.local_actor
+        )
 
 
 def test_a_raw_prompt_past_the_token_limit_is_reported(studio: Studio) -> None:
     prompt = "an observatory " + " ".join(f"detail{n}" for n in range(120))
-    frame = studio.generate(FrameRequest(prompt, seed=1, width=64, height=64))[0]
-    assert "detail119" in frame.record["prompt_fit"] and "ignores" in frame.record["prompt_fit"]
+    frame = studio.frames.generate(FrameRequest(prompt, seed=1, width=64, height=64), actor=studio.local_actor)[0]
+    assert "detail119" in frame.record.to_json()["prompt_fit"] and "ignores" in frame.record.to_json()["prompt_fit"]
 
 
 def test_shots_are_editable_and_checked(studio: Studio) -> None:
     studio.scenes.import_script(THREE_SCENES, project="Lighthouse", actor=PRODUCER)
-    edited = [Shot(1, "The lamp room from the doorway", "wide", "low angle"),
-              Shot(2, "The keeper's hands on the lantern", "close-up", "overhead")]
+    edited = [
+        Shot(1, "The lamp room from the doorway", "wide", "low angle"),
+        Shot(2, "The keeper's hands on the lantern", "close-up", "overhead"),
+    ]
     scene = studio.scenes.edit_shots("Lighthouse", "2", edited, actor=PRODUCER)
     assert [(shot.order, shot.angle) for shot in scene.shots] == [(1, "low angle"), (2, "overhead")]
     with pytest.raises(InvalidRequest, match="size"):
@@ -141,11 +148,25 @@ def test_shots_are_editable_and_checked(studio: Studio) -> None:
 def test_cli_import_script_and_generate_from_a_scene(settings, capsys, monkeypatch, tmp_path: Path) -> None:
     script = tmp_path / "lighthouse.fountain"
     script.write_bytes(THREE_SCENES)
-    code, out, _ = in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "L",
-                              "--json")
+    code, out, _ = in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "L", "--json")
     assert code == 0 and [scene["number"] for scene in json.loads(out)["scenes"]] == ["1", "2", "3"]
-    code, out, err = in_process(settings, capsys, monkeypatch, "generate", "--project", "L", "--scene", "3",
-                                "--kind", "storyboard", "--style", "pencil_storyboard", "--size", "64x64", "--json")
+    code, out, err = in_process(
+        settings,
+        capsys,
+        monkeypatch,
+        "generate",
+        "--project",
+        "L",
+        "--scene",
+        "3",
+        "--kind",
+        "storyboard",
+        "--style",
+        "pencil_storyboard",
+        "--size",
+        "64x64",
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)[0]["record"]["prompt_template"]["style"] == "pencil_storyboard"
     empty = tmp_path / "empty.fountain"

@@ -9,7 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from previs.app.studio import FrameRequest, Studio
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio
 from previs.errors import StorageError
 from previs.storage import Database, FileStore, Frame
 from previs.storage.repositories import FrameRepository
@@ -50,15 +51,17 @@ def _everything_under(folder: Path) -> list[Path]:
 
 def test_a_failure_between_file_and_row_leaves_nothing(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail_after_file_written(self, **fields):
-        assert _everything_under(studio.files.directory), "the file should have been placed by now"
+        assert _everything_under(studio.served_directory), "the file should have been placed by now"
         raise StorageError("disk full (injected)")
 
     monkeypatch.setattr(FrameRepository, "add", fail_after_file_written)
     with pytest.raises(StorageError, match="injected"):
-        studio.generate(FrameRequest("quiet harbour at dawn", seed=1, count=2, width=64, height=64))
+        studio.frames.generate(
+            FrameRequest("quiet harbour at dawn", seed=1, count=2, width=64, height=64), actor=studio.local_actor
+        )
     monkeypatch.undo()
-    assert _everything_under(studio.files.directory) == []
-    assert studio.list_frames() == []
+    assert _everything_under(studio.served_directory) == []
+    assert studio.frames.list(actor=studio.local_actor) == []
 
 
 def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +77,9 @@ def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.M
 
     monkeypatch.setattr(Session, "commit", broken_commit)
     with pytest.raises(StorageError, match="nothing was saved"):
-        studio.generate(FrameRequest("quiet harbour at dawn", seed=1, width=64, height=64))
+        studio.frames.generate(
+            FrameRequest("quiet harbour at dawn", seed=1, width=64, height=64), actor=studio.local_actor
+        )
     monkeypatch.undo()
-    assert _everything_under(studio.files.directory) == []
-    assert studio.list_frames() == []
+    assert _everything_under(studio.served_directory) == []
+    assert studio.frames.list(actor=studio.local_actor) == []

@@ -43,14 +43,17 @@ def pdf_text(data: bytes) -> tuple[int, str]:
 
 def test_a_three_scene_script_becomes_a_sheet_with_every_shot_in_order(scripted: Studio) -> None:
     steps: list[ShotProgress] = []
-    result = scripted.build_storyboard(request(), progress=steps.append, actor=PRODUCER)
+    result = scripted.storyboards.build(request(), progress=steps.append, actor=PRODUCER)
     expected = labels(scripted)
     assert [step.label for step in steps] == expected and steps[-1].done == steps[-1].total == len(expected)
     assert len(result.drawn) == len(expected) and len(set(result.seeds.values())) == 3
-    frames = [scripted.get_frame(frame_id) for frame_id in result.drawn]
-    assert {frame.record["generation"]["seed"] for frame in frames if frame.record["scene"]["number"] == "1"} == {
-        result.seeds["1"]}, "the shots of a scene share one base seed"
-    sheet = scripted.storyboard_sheet("Lighthouse", ALL, columns=3, actor=PRODUCER)
+    frames = [scripted.frames.get(frame_id, actor=scripted.local_actor) for frame_id in result.drawn]
+    assert {
+        frame.record.to_json()["generation"]["seed"]
+        for frame in frames
+        if frame.record.to_json()["scene"]["number"] == "1"
+    } == {result.seeds["1"]}, "the shots of a scene share one base seed"
+    sheet = scripted.storyboards.sheet("Lighthouse", ALL, columns=3, actor=PRODUCER)
     pages, text = pdf_text(sheet.pdf)
     assert pages == len(sheet.pages) >= 2 and sheet.missing == []
     positions = [text.index(label) for label in expected]
@@ -62,9 +65,9 @@ def test_a_three_scene_script_becomes_a_sheet_with_every_shot_in_order(scripted:
 
 
 def test_letter_pages_and_more_columns_change_the_layout(scripted: Studio) -> None:
-    scripted.build_storyboard(request(), actor=PRODUCER)
-    a4 = scripted.storyboard_sheet("Lighthouse", ALL, columns=2, page_size="A4", actor=PRODUCER)
-    letter = scripted.storyboard_sheet("Lighthouse", ALL, columns=5, page_size="Letter", actor=PRODUCER)
+    scripted.storyboards.build(request(), actor=PRODUCER)
+    a4 = scripted.storyboards.sheet("Lighthouse", ALL, columns=2, page_size="A4", actor=PRODUCER)
+    letter = scripted.storyboards.sheet("Lighthouse", ALL, columns=5, page_size="Letter", actor=PRODUCER)
     width, height = PdfReader(io.BytesIO(letter.pdf)).pages[0].mediabox.upper_right
     assert (round(float(width)), round(float(height))) == (792, 612)
     assert len(letter.pages) < len(a4.pages)
@@ -79,27 +82,33 @@ def test_an_interrupted_job_resumes_with_only_the_missing_shots(scripted: Studio
             raise Killed
 
     with pytest.raises(Killed):
-        scripted.build_storyboard(request(), progress=die_after_three, actor=PRODUCER)
-    first_seeds = {frame.record["scene"]["number"]: frame.seed for frame in scripted.list_frames()}
-    result = scripted.build_storyboard(request(), actor=PRODUCER)
+        scripted.storyboards.build(request(), progress=die_after_three, actor=PRODUCER)
+    first_seeds = {
+        frame.record.to_json()["scene"]["number"]: frame.seed
+        for frame in scripted.frames.list(actor=scripted.local_actor)
+    }
+    result = scripted.storyboards.build(request(), actor=PRODUCER)
     expected = labels(scripted)
     assert result.skipped == expected[:3] and len(result.drawn) == len(expected) - 3
     assert result.seeds["1"] == first_seeds["1"], "a resumed scene keeps its seed"
-    again = scripted.build_storyboard(request(), actor=PRODUCER)
+    again = scripted.storyboards.build(request(), actor=PRODUCER)
     assert again.drawn == [] and len(again.skipped) == len(expected)
 
 
 def test_approving_a_redrawn_frame_replaces_the_select_and_the_sheet_uses_it(scripted: Studio) -> None:
-    result = scripted.build_storyboard(request(scenes=("2",)), actor=PRODUCER)
+    result = scripted.storyboards.build(request(scenes=("2",)), actor=PRODUCER)
     first = result.drawn[0]
     scripted.reviews.review(first, "approved", actor=PRODUCER)
-    assert scripted.storyboard_sheet("Lighthouse", ["2"], actor=PRODUCER).frame_ids[0] == first
+    assert scripted.storyboards.sheet("Lighthouse", ["2"], actor=PRODUCER).frame_ids[0] == first
     scripted.reviews.review(first, "changes_requested", comment="lower angle, more glass", actor=PRODUCER)
-    redrawn = scripted.vary(first, count=1, seed=9, changes="lower angle, more glass", actor=PRODUCER)[0]
-    assert redrawn.record["parent_frame_id"] == first and redrawn.shot_id == scripted.get_frame(first).shot_id
-    assert redrawn.record["generation"]["prompt"].startswith("lower angle, more glass")
+    redrawn = scripted.frames.vary(first, count=1, seed=9, changes="lower angle, more glass", actor=PRODUCER)[0]
+    assert (
+        redrawn.record.to_json()["parent_frame_id"] == first
+        and redrawn.shot_id == scripted.frames.get(first, actor=scripted.local_actor).shot_id
+    )
+    assert redrawn.record.to_json()["generation"]["prompt"].startswith("lower angle, more glass")
     scripted.reviews.review(redrawn.id, "approved", actor=PRODUCER)
-    sheet = scripted.storyboard_sheet("Lighthouse", ["2"], actor=PRODUCER)
+    sheet = scripted.storyboards.sheet("Lighthouse", ["2"], actor=PRODUCER)
     assert sheet.frame_ids[0] == redrawn.id
     assert str(redrawn.id) in pdf_text(sheet.pdf)[1]
 
@@ -107,35 +116,59 @@ def test_approving_a_redrawn_frame_replaces_the_select_and_the_sheet_uses_it(scr
 def test_frames_whose_consent_was_withdrawn_never_reach_a_sheet(scripted: Studio) -> None:
     scripted.consent.add_performer("Keeper", actor=PRODUCER)  # the script's KEEPER is a registered performer
     with pytest.raises(ConsentRefused, match="Keeper"):
-        scripted.build_storyboard(request(scenes=("1",)), actor=PRODUCER)  # stops at the first shot naming him
-    grant = scripted.consent.grant("Keeper", project="Lighthouse", uses=["likeness_reference"],
-                                   description="storyboard frames of the cliff scene for the producers",
-                                   valid_until=date.today() + timedelta(days=9), actor=PRODUCER)
-    result = scripted.build_storyboard(request(scenes=("1",)), actor=PRODUCER)
-    keeper_frames = [frame_id for frame_id in result.drawn
-                     if scripted.get_frame(frame_id).record["consent_grants"] == [grant.id]]
+        scripted.storyboards.build(request(scenes=("1",)), actor=PRODUCER)  # stops at the first shot naming him
+    grant = scripted.consent.grant(
+        "Keeper",
+        project="Lighthouse",
+        uses=["likeness_reference"],
+        description="storyboard frames of the cliff scene for the producers",
+        valid_until=date.today() + timedelta(days=9),
+        actor=PRODUCER,
+    )
+    result = scripted.storyboards.build(request(scenes=("1",)), actor=PRODUCER)
+    keeper_frames = [
+        frame_id
+        for frame_id in result.drawn
+        if scripted.frames.get(frame_id, actor=scripted.local_actor).record.to_json()["consent_grants"] == [grant.id]
+    ]
     assert keeper_frames
     scripted.consent.revoke(grant.id, reason="performer withdrew consent", actor=PRODUCER)
-    sheet = scripted.storyboard_sheet("Lighthouse", ["1"], actor=PRODUCER)
+    sheet = scripted.storyboards.sheet("Lighthouse", ["1"], actor=PRODUCER)
     assert sheet.frame_ids and not set(keeper_frames) & set(sheet.frame_ids)
     assert len(sheet.missing) == len(keeper_frames)
 
 
 def test_unknown_styles_and_roles_are_refused_before_drawing(scripted: Studio) -> None:
     with pytest.raises(InvalidRequest, match="style"):
-        scripted.build_storyboard(request(style="watercolour-ish"), actor=PRODUCER)
+        scripted.storyboards.build(request(style="watercolour-ish"), actor=PRODUCER)
     with pytest.raises(PermissionDenied, match="build storyboards"):
-        scripted.build_storyboard(request(), actor=Actor("c", Role.COSTUME_DESIGNER))
-    assert scripted.list_frames() == []
+        scripted.storyboards.build(request(), actor=Actor("c", Role.COSTUME_DESIGNER))
+    assert scripted.frames.list(actor=scripted.local_actor) == []
 
 
 def test_cli_storyboard_writes_pdf_and_png(settings, capsys, monkeypatch, tmp_path: Path) -> None:
     script = tmp_path / "lighthouse.fountain"
     script.write_bytes(THREE_SCENES)
     in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "L")
-    code, out, err = in_process(settings, capsys, monkeypatch, "storyboard", "--project", "L", "--scene", "1",
-                                "--scene", "3", "--size", "64x64", "--pdf", str(tmp_path / "board.pdf"),
-                                "--png", str(tmp_path / "board.png"), "--json")
+    code, out, err = in_process(
+        settings,
+        capsys,
+        monkeypatch,
+        "storyboard",
+        "--project",
+        "L",
+        "--scene",
+        "1",
+        "--scene",
+        "3",
+        "--size",
+        "64x64",
+        "--pdf",
+        str(tmp_path / "board.pdf"),
+        "--png",
+        str(tmp_path / "board.png"),
+        "--json",
+    )
     assert code == 0, err
     report = json.loads(out)
     assert report["pages"] >= 1 and len(report["sheet_frame_ids"]) == len(report["drawn"])

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from previs.access.permissions import Actor, Role
-from previs.app.studio import FrameRequest, Studio, open_studio
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio, open_studio
 from previs.errors import InvalidRequest, ModelUnavailable, NotFound
 from previs.generation.generator import Generator
 from previs.media.imaging import pixel_sha256, read_png_record, sha256_bytes
@@ -17,11 +18,11 @@ REQUEST = FrameRequest("abandoned observatory, dusk", seed=7, width=64, height=6
 
 
 def test_generated_frames_are_stored_with_their_record(studio: Studio) -> None:
-    frame = studio.generate(REQUEST, actor=Actor("ana", Role.ART_DIRECTOR))[0]
+    frame = studio.frames.generate(REQUEST, actor=Actor("ana", Role.ART_DIRECTOR))[0]
     data = Path(frame.path).read_bytes()
     assert sha256_bytes(data) == frame.file_sha256
     embedded = read_png_record(data)
-    assert embedded == frame.record
+    assert embedded == frame.record.to_json()
     assert embedded["created_by"] == "ana" and embedded["project"] == "Nightfall" and embedded["kind"] == "set"
     assert embedded["generation"]["seed"] == 7 and embedded["generation"]["prompt"] == REQUEST.prompt
     from PIL import Image
@@ -31,20 +32,23 @@ def test_generated_frames_are_stored_with_their_record(studio: Studio) -> None:
 
 
 def test_equal_requests_give_the_same_picture_in_distinct_files(studio: Studio) -> None:
-    first, second = studio.generate(REQUEST)[0], studio.generate(REQUEST)[0]
+    first, second = (
+        studio.frames.generate(REQUEST, actor=studio.local_actor)[0],
+        studio.frames.generate(REQUEST, actor=studio.local_actor)[0],
+    )
     assert first.sha256 == second.sha256
     assert first.id != second.id and first.file_sha256 != second.file_sha256
-    assert first.record["frame_uid"] != second.record["frame_uid"]
+    assert first.record.to_json()["frame_uid"] != second.record.to_json()["frame_uid"]
 
 
 def test_frames_survive_a_restart(settings: Settings, tiny_generator: Generator) -> None:
     settings.home.mkdir(parents=True)
     before = open_studio(settings, generator=tiny_generator)
-    made = before.generate(REQUEST)
+    made = before.frames.generate(REQUEST, actor=before.local_actor)
     before.close()
     after = open_studio(settings, generator=tiny_generator)
-    assert [frame.id for frame in after.list_frames(project="Nightfall")] == [made[0].id]
-    assert after.get_frame(made[0].id).sha256 == made[0].sha256
+    assert [frame.id for frame in after.frames.list(project="Nightfall", actor=after.local_actor)] == [made[0].id]
+    assert after.frames.get(made[0].id, actor=after.local_actor).sha256 == made[0].sha256
 
 
 @pytest.mark.parametrize(
@@ -55,14 +59,14 @@ def test_bad_requests_are_refused(studio: Studio, changes: dict, message: str) -
     from dataclasses import replace
 
     with pytest.raises(InvalidRequest, match=message):
-        studio.generate(replace(REQUEST, **changes))
+        studio.frames.generate(replace(REQUEST, **changes), actor=studio.local_actor)
 
 
 def test_unknown_frame_and_project_are_not_found(studio: Studio) -> None:
     with pytest.raises(NotFound, match="no frame with id 404"):
-        studio.get_frame(404)
+        studio.frames.get(404, actor=studio.local_actor)
     with pytest.raises(NotFound, match="no project named 'Ghost'"):
-        studio.list_frames(project="Ghost")
+        studio.frames.list(project="Ghost", actor=studio.local_actor)
 
 
 def test_app_falls_back_to_the_offline_model_only_with_a_warning(settings: Settings) -> None:
@@ -70,15 +74,20 @@ def test_app_falls_back_to_the_offline_model_only_with_a_warning(settings: Setti
 
     studio = open_studio(replace(settings, model="sd15"))
     with pytest.raises(ModelUnavailable):
-        studio.load_model()
-    status = studio.load_model(fall_back_to_tiny=True)
+        studio.models.load()
+    status = studio.models.load(fall_back_to_tiny=True)
     assert status.name == "previs-tiny" and status.placeholder and status.loaded
     assert "'sd15'" in status.warning and "placeholder" in status.warning
-    assert studio.generate(REQUEST)[0].record["generation"]["model"]["placeholder"] is True
+    assert (
+        studio.frames.generate(REQUEST, actor=studio.local_actor)[0].record.to_json()["generation"]["model"][
+            "placeholder"
+        ]
+        is True
+    )
     studio.close()
 
 
 def test_model_listing_marks_the_configured_model(studio: Studio) -> None:
-    listings = {item.name: item for item in studio.list_models()}
+    listings = {item.name: item for item in studio.models.listing()}
     assert listings["previs-tiny"].current and listings["previs-tiny"].available_offline
     assert not listings["sdxl"].current and not listings["sdxl"].available_offline

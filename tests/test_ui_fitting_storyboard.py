@@ -83,10 +83,10 @@ def test_a_fitting_on_a_built_in_figure_shows_the_board_and_each_variant(cole: C
         f"variant {number} · seed {seed} · frame {variant['frame']}"
         for number, seed, variant in zip((1, 2), (5, 6), details["variants"], strict=True)]
     assert (details["figure"], details["region"], details["created_by"]) == ("front", "headwear", "cole")
-    stored = {frame.id: frame for frame in ui_studio.list_frames(project=name)}
+    stored = {frame.id: frame for frame in ui_studio.frames.list(project=name, actor=ui_studio.local_actor)}
     assert sorted(stored) == sorted([details["board"], *(v["frame"] for v in details["variants"])])
     assert {frame.created_by for frame in stored.values()} == {"cole"}
-    assert stored[details["board"]].record["composed"] is True
+    assert stored[details["board"]].record.to_json()["composed"] is True
 
 
 def test_a_performer_photo_needs_a_costume_fitting_grant(cole: Client, ui_studio: Studio, tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_a_performer_photo_needs_a_costume_fitting_grant(cole: Client, ui_studio
     message = refusal(fit, cole, name, photo=photo, performer="Ann Okafor", variants=1)
     assert "refused: Ann Okafor" in message and "costume_fitting" in message
     assert "needs the performer's name" in refusal(fit, cole, name, photo=photo, variants=1)
-    assert ui_studio.list_frames(project=name) == []
+    assert ui_studio.frames.list(project=name, actor=ui_studio.local_actor) == []
 
 
 def test_with_the_grant_a_photo_fitting_paints_the_drawn_mask(cole: Client, ui_studio: Studio,
@@ -110,8 +110,8 @@ def test_with_the_grant_a_photo_fitting_paints_the_drawn_mask(cole: Client, ui_s
               "composite": None}
     _, gallery, details = fit(cole, name, photo=photo, performer="Bo Lindqvist", canvas=canvas, variants=1)
     assert (details["region"], details["performer"], len(gallery)) == ("custom", "Bo Lindqvist", 1)
-    variant = ui_studio.get_frame(details["variants"][0]["frame"])
-    assert variant.record["likeness_uses"][0]["use"] == "costume_fitting" and variant.created_by == "cole"
+    variant = ui_studio.frames.get(details["variants"][0]["frame"], actor=ui_studio.local_actor)
+    assert variant.record.to_json()["likeness_uses"][0]["use"] == "costume_fitting" and variant.created_by == "cole"
 
 
 def test_bad_uploads_are_refused_with_messages(cole: Client, ui_studio: Studio, tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_bad_uploads_are_refused_with_messages(cole: Client, ui_studio: Studio, 
     assert "The mask file is 64x64 pixels but the picture it masks is 512x768" in message
     canvas = {"background": None, "layers": [handle_file(bomb)], "composite": None}
     assert "The drawn mask declares 50000x50000 pixels" in refusal(fit, cole, name, canvas=canvas)
-    assert all(frame.project != name for frame in ui_studio.list_frames())
+    assert all(frame.project != name for frame in ui_studio.frames.list(actor=ui_studio.local_actor))
 
 
 def test_an_art_director_may_not_run_a_fitting(alice: Client) -> None:
@@ -166,7 +166,8 @@ def test_all_shots_are_drawn_with_progress_and_laid_out_as_png_and_pdf(pat: Clie
     assert [item["caption"].split(" · ")[0] for item in gallery] == [f"shot {label}" for label in shots]
     assert len(run["drawn"]) == len(shots) and run["seeds"] == {"1": 7} and run["skipped"] == []
     assert any(text.startswith("Shot 1.") for text in said), said
-    assert {ui_studio.get_frame(frame_id).created_by for frame_id in run["drawn"]} == {"pat"}
+    admin = ui_studio.local_actor
+    assert {ui_studio.frames.get(frame_id, actor=admin).created_by for frame_id in run["drawn"]} == {"pat"}
 
     pages, pdf, note = pat.predict(name, ["1"], "pencil_storyboard", 3, "A4", api_name="/storyboard_sheet")
     assert pages and all(Path(page["image"]).read_bytes().startswith(b"\x89PNG") for page in pages)
@@ -177,22 +178,29 @@ def test_all_shots_are_drawn_with_progress_and_laid_out_as_png_and_pdf(pat: Clie
 
     again, rerun = pat.predict(name, ["1"], "pencil_storyboard", "256x256", "1", "", api_name="/build_storyboard")
     assert rerun["drawn"] == [] and rerun["skipped"] == shots and all("kept" in item["caption"] for item in again)
-    assert "no frames to lay out for scene(s) 2" in refusal(pat.predict, name, ["2"], "pencil_storyboard", 3, "A4",
-                                                           api_name="/storyboard_sheet")
+    assert "no frames to lay out for scene(s) 2" in refusal(
+        pat.predict, name, ["2"], "pencil_storyboard", 3, "A4", api_name="/storyboard_sheet"
+    )
 
 
 def test_a_costume_designer_may_not_build_storyboards(cole: Client, pat: Client) -> None:
     name = project()
     pat.predict(name, None, LIGHTHOUSE, api_name="/import_script")
-    message = refusal(cole.predict, name, ["1"], "pencil_storyboard", "256x256", "1", "",
-                      api_name="/build_storyboard")
+    message = refusal(cole.predict, name, ["1"], "pencil_storyboard", "256x256", "1", "", api_name="/build_storyboard")
     assert "cole (costume_designer) may not build storyboards: that needs admin, art_director, producer" in message
-    assert "cole (costume_designer) may not import screenplays" in refusal(cole.predict, name, None, LIGHTHOUSE,
-                                                                          api_name="/import_script")
+    assert "cole (costume_designer) may not import screenplays" in refusal(
+        cole.predict, name, None, LIGHTHOUSE, api_name="/import_script"
+    )
 
 
 def test_the_endpoints_are_named(pat: Client) -> None:
     named = set(pat.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/fit_costume", "/fitting_subject", "/import_script", "/list_scenes", "/build_storyboard",
-            "/storyboard_sheet"} <= named
+    assert {
+        "/fit_costume",
+        "/fitting_subject",
+        "/import_script",
+        "/list_scenes",
+        "/build_storyboard",
+        "/storyboard_sheet",
+    } <= named
     assert not any(endpoint.startswith("/storyboard_sheet_") for endpoint in named), "the chained sheet is private"

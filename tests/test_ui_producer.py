@@ -19,7 +19,9 @@ from gradio_client.exceptions import AppError
 
 from previs.access.permissions import Actor, Role
 from previs.access.users import UserDirectory
-from previs.app.studio import FrameRequest, Studio
+from previs.app.recording import HEAD_FILE
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio
 from previs.ui import build_ui
 from tests.provenance_support import png_header_only, with_one_pixel_changed
 from tests.ui_support import project
@@ -76,7 +78,7 @@ def test_storyboard_frames_are_captioned_with_their_scene_and_shot(ui_studio: St
     producer = Actor("pat", Role.PRODUCER)
     ui_studio.scenes.add_description("INT. LAMP ROOM - NIGHT. The keeper lights a storm lantern.", project=name,
                                      number="4", actor=producer)
-    frame = ui_studio.generate(FrameRequest(scene="4", kind="storyboard", project=name, width=64, height=64),
+    frame = ui_studio.frames.generate(FrameRequest(scene="4", kind="storyboard", project=name, width=64, height=64),
                                actor=producer)[0]
     assert [item["caption"] for item in queue(pat, name)] == [f"frame {frame.id} · {name} · storyboard · scene 4, "
                                                               "shot 1"]
@@ -93,7 +95,7 @@ def test_a_producer_opens_a_frame_and_approves_it(alice: Client, pat: Client, ui
     assert result == f"Frame {first}: approved by pat"
     assert [(h["status"], h["author"]) for h in history] == [("approved", "pat")]
     assert [item["caption"] for item in items] == [f"frame {second} · {name} · set"]
-    assert ui_studio.get_frame(first).review == "approved"
+    assert ui_studio.frames.get(first, actor=ui_studio.local_actor).review == "approved"
 
 
 def test_requests_for_changes_and_comments_are_kept_in_the_history(alice: Client, pat: Client) -> None:
@@ -148,12 +150,13 @@ def test_the_consent_gate_holds_on_the_set_concept_endpoint_until_a_grant(alice:
     with pytest.raises(AppError, match=f"refused: {person} .* no active consent grant for likeness_reference on "
                                        f"project '{name}'"):
         generate(alice, name, prompt)
-    assert name not in {f.project for f in ui_studio.list_frames(limit=10_000)}
+    assert name not in {f.project for f in ui_studio.frames.list(limit=10_000, actor=ui_studio.local_actor)}
     granted = grant(pat, person, name)
     assert granted.startswith("Grant ") and f"{person} → {name} for likeness_reference until {UNTIL} (active)" \
         in granted
     frame = generate(alice, name, prompt)[0]["frame"]
-    assert ui_studio.get_frame(frame).record["consent_grants"] == [int(grant_id(granted))]
+    record = ui_studio.frames.get(frame, actor=ui_studio.local_actor).record
+    assert record.to_json()["consent_grants"] == [int(grant_id(granted))]
 
 
 def test_revoking_through_the_ui_withdraws_the_frame(alice: Client, pat: Client) -> None:
@@ -204,11 +207,14 @@ def test_evidence_is_checked_and_kept(pat: Client, tmp_path: Path) -> None:
     assert [len(p["grants"]) for p in performers if p["name"] == person] == [1]
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("until", "soon", "valid until 'soon' is not a date: use YYYY-MM-DD"),
-    ("until", "2001-01-01", "valid until 2001-01-01 is before valid from"),
-    ("uses", [], "a grant needs at least one use"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("until", "soon", "valid until 'soon' is not a date: use YYYY-MM-DD"),
+        ("until", "2001-01-01", "valid until 2001-01-01 is before valid from"),
+        ("uses", [], "a grant needs at least one use"),
+    ],
+)
 def test_bad_grants_are_refused_with_a_message(pat: Client, field: str, value: Any, message: str) -> None:
     person = performer()
     pat.predict(person, "", api_name="/add_performer")
@@ -217,7 +223,9 @@ def test_bad_grants_are_refused_with_a_message(pat: Client, field: str, value: A
 
 
 CONSENT_ENDPOINTS = {
-    "/consent_performers": (), "/consent_audit": (), "/add_performer": ("Ivo Brandt", ""),
+    "/consent_performers": (),
+    "/consent_audit": (),
+    "/add_performer": ("Ivo Brandt", ""),
     "/grant_consent": ("Ivo Brandt", "default", ["likeness_reference"], DESCRIPTION, UNTIL, None),
     "/revoke_grant": ("1", "performer withdrew consent"),
 }
@@ -254,14 +262,18 @@ def test_a_fresh_frame_verifies_and_a_changed_pixel_is_altered(alice: Client, tm
     assert verdict.startswith("altered: changed after it was signed") and report["status"] == "altered"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"just some notes, not a picture", "The image to verify is plain text; pictures must be PNG, JPEG or WebP"),
-    (b"\x00\x01\x02 binary", "The image to verify is not a recognised file type"),
-    (png_header_only(60_000, 60_000), "decompression bomb"),
-    (b"\x89PNG\r\n\x1a\n broken", "The image to verify is a damaged or incomplete PNG file"),
-])
-def test_what_is_not_a_verifiable_image_is_refused_with_a_message(alice: Client, tmp_path: Path,
-                                                                  content: bytes, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"just some notes, not a picture", "The image to verify is plain text; pictures must be PNG, JPEG or WebP"),
+        (b"\x00\x01\x02 binary", "The image to verify is not a recognised file type"),
+        (png_header_only(60_000, 60_000), "decompression bomb"),
+        (b"\x89PNG\r\n\x1a\n broken", "The image to verify is a damaged or incomplete PNG file"),
+    ],
+)
+def test_what_is_not_a_verifiable_image_is_refused_with_a_message(
+    alice: Client, tmp_path: Path, content: bytes, message: str
+) -> None:
     upload = tmp_path / "upload.png"
     upload.write_bytes(content)
     with pytest.raises(AppError, match=message) as caught:
@@ -272,14 +284,14 @@ def test_what_is_not_a_verifiable_image_is_refused_with_a_message(alice: Client,
 def test_the_ledger_check_reports_an_intact_chain(alice: Client, ui_studio: Studio) -> None:
     frame_file(alice, project())
     verdict, report = alice.predict(api_name="/verify_ledger")
-    entries = ui_studio.verify_ledger().checked
+    entries = ui_studio.provenance.verify_ledger(actor=ui_studio.local_actor).checked
     assert entries > 0 and verdict == f"ledger intact: {entries} entries checked"
     assert report == {"ok": True, "checked": entries, "problems": []}
 
 
 def test_the_ledger_check_names_the_first_bad_entry(alice: Client, ui_studio: Studio) -> None:
     frame_file(alice, project())
-    head = ui_studio.recorder.head_file
+    head = ui_studio.data_directory / HEAD_FILE
     kept = head.read_text()
     head.write_text("1:" + "0" * 64)  # a head that no longer matches the newest entry
     try:
@@ -292,8 +304,18 @@ def test_the_ledger_check_names_the_first_bad_entry(alice: Client, ui_studio: St
 
 # -- every endpoint ---------------------------------------------------------------------------------------
 
-OUR_ENDPOINTS = ("pending_reviews", "review_details", "review_frame", "add_performer", "grant_consent",
-                 "revoke_grant", "consent_performers", "consent_audit", "verify_image", "verify_ledger")
+OUR_ENDPOINTS = (
+    "pending_reviews",
+    "review_details",
+    "review_frame",
+    "add_performer",
+    "grant_consent",
+    "revoke_grant",
+    "consent_performers",
+    "consent_audit",
+    "verify_image",
+    "verify_ledger",
+)
 
 
 def test_the_endpoints_are_named(pat: Client) -> None:

@@ -52,7 +52,7 @@ def ui_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
 
 @pytest.fixture(scope="module")
 def users_file(ui_studio: Studio) -> Path:
-    path = ui_studio.settings.home / "users.toml"
+    path = ui_studio.data_directory / "users.toml"
     for name, role in USERS.items():
         add_user(path, name, PASSWORD, role)
     return path

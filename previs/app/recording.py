@@ -17,15 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-from previs.generation.generator import GeneratedImage
+from previs.generation.limits import GeneratedImage
 from previs.media.imaging import encode_png, pixel_sha256, sha256_bytes
 from previs.provenance.credentials import Ingredient, sign_image
 from previs.provenance.identity import SigningIdentity
 from previs.provenance.ledger import LedgerEntry, chain_head, make_entry, record_sha256
+from previs.provenance.record import FrameDetails, FrameRecord, InputRecord
 from previs.storage import Database, FileStore, PlacedFile, UnitOfWork
 from previs.storage.tables import Frame, LedgerRow
 from previs.version import __version__
@@ -60,13 +60,13 @@ class FrameContext:
     shot_id: int | None = None
     grant_ids: Sequence[int] = ()
     inputs: Sequence[InputImage] = ()
-    details: dict[str, Any] = field(default_factory=dict)  # prompt template, scene, shot, costume, ...
+    details: FrameDetails = field(default_factory=FrameDetails)  # prompt template, scene, shot, fitting, ...
 
 
 @dataclass(frozen=True)
 class _Prepared:
     generated: GeneratedImage
-    record: dict[str, Any]
+    record: FrameRecord
     data: bytes
     file_sha256: str
 
@@ -118,25 +118,18 @@ class FrameRecorder:
         return rows
 
     def _prepare(self, generated: GeneratedImage, context: FrameContext, created_at: str) -> _Prepared:
-        record: dict[str, Any] = {
-            "frame_uid": uuid.uuid4().hex,  # makes every stored file unique, even for equal pictures
-            "previs_version": __version__,
-            "kind": context.kind,
-            "project": context.project,
-            "created_by": context.user,
-            "created_at": created_at,
-            "parent_frame_id": context.parent_id,
-            "consent_grants": list(context.grant_ids),
-            "inputs": [{"role": item.role, "title": item.title, "sha256": item.sha256, "feeds": item.feeds}
-                       for item in context.inputs],
-            **context.details,
-            "sha256": pixel_sha256(generated.image),
-            "generation": generated.generation,
-        }
-        png = encode_png(generated.image, record)
+        record = FrameRecord(
+            frame_uid=uuid.uuid4().hex, previs_version=__version__, kind=context.kind, project=context.project,
+            created_by=context.user, created_at=created_at, parent_frame_id=context.parent_id,
+            consent_grants=tuple(context.grant_ids),
+            inputs=tuple(InputRecord(item.role, item.title, item.sha256, item.feeds) for item in context.inputs),
+            sha256=pixel_sha256(generated.image), generation=generated.generation, details=context.details,
+        )
+        written = record.to_json()
+        png = encode_png(generated.image, written)
         ingredients = [Ingredient(item.png, "image/png", item.title) for item in context.inputs if item.ingredient]
-        title = f"previs {context.kind} frame {record['frame_uid'][:12]} ({context.project})"
-        signed = sign_image(png, "image/png", record=record, identity=self.identity, title=title,
+        title = f"previs {context.kind} frame {record.frame_uid[:12]} ({context.project})"
+        signed = sign_image(png, "image/png", record=written, identity=self.identity, title=title,
                             ingredients=ingredients)
         return _Prepared(generated, record, signed, sha256_bytes(signed))
 
@@ -148,19 +141,19 @@ class FrameRecorder:
         for (item, context), file in zip(prepared, placed, strict=True):
             row = work.frames.add(
                 project=work.projects.get_or_create(context.project), kind=context.kind,
-                sha256=item.record["sha256"], file_sha256=item.file_sha256, path=file.relative_path,
+                sha256=item.record.sha256, file_sha256=item.file_sha256, path=file.relative_path,
                 width=item.generated.image.width, height=item.generated.image.height, seed=item.generated.seed,
-                model=item.generated.generation["model"]["name"], record=item.record, parent_id=context.parent_id,
+                model=item.generated.generation.model.name, record=item.record.to_json(), parent_id=context.parent_id,
                 created_by=context.user, scene_id=context.scene_id, shot_id=context.shot_id,
             )
             for grant_id in context.grant_ids:
                 work.consent.link_frame(row.id, grant_id)
-            last = self._append(work, last, row.id, item.file_sha256, item.record["sha256"], item.record,
+            last = self._append(work, last, row.id, item.file_sha256, item.record.sha256, item.record,
                                 created_at)
             rows.append(row)
         return rows, last
 
-    def enter_copy(self, frame_id: int, data: bytes, record: dict[str, Any]) -> None:
+    def enter_copy(self, frame_id: int, data: bytes, record: FrameRecord) -> None:
         """Enter an exported copy of a frame (a signed JPEG: other bytes, other pixels) in the ledger."""
         with Image.open(io.BytesIO(data)) as decoded:
             pixels = pixel_sha256(decoded)
@@ -174,9 +167,9 @@ class FrameRecorder:
 
     @staticmethod
     def _append(work: UnitOfWork, previous: LedgerEntry | None, frame_id: int, file_sha256: str, pixels: str,
-                record: dict[str, Any], created_at: str) -> LedgerEntry:
+                record: FrameRecord, created_at: str) -> LedgerEntry:
         entry = make_entry(previous, frame_sha256=file_sha256, pixel_sha256=pixels,
-                           record_sha256=record_sha256(record), created_at=created_at)
+                           record_sha256=record_sha256(record.to_json()), created_at=created_at)
         work.ledger.add(frame_id=frame_id, **asdict(entry))
         return entry
 

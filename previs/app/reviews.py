@@ -7,7 +7,7 @@ replaces it, and sheets print selects where they exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,9 +35,8 @@ class ReviewInfo:
 
 
 def review_info(row: Review) -> ReviewInfo:
-    created_at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     return ReviewInfo(row.id, row.frame_id, row.status, row.comment, row.author,
-                      created_at.isoformat(timespec="seconds"))
+                      row.created_at.isoformat(timespec="seconds"))
 
 
 def check_status(status: str) -> str:
@@ -62,9 +61,8 @@ def select_of(work: UnitOfWork, frames: Sequence[Frame]) -> Frame | None:
 class ReviewDesk:
     """The producer's side of the facade: review, history, the pending queue."""
 
-    def __init__(self, database: Database, before_reading: Callable[[], object]):
+    def __init__(self, database: Database):
         self.database = database
-        self._before_reading = before_reading  # the consent registry's expiry sweep
 
     def review(self, frame_id: int, status: str, *, comment: str = "", actor: Actor) -> ReviewInfo:
         actor.require(Action.REVIEW)
@@ -74,7 +72,6 @@ class ReviewDesk:
             raise InvalidRequest(f"{status.replace('_', ' ')} needs a comment saying what should change")
         if len(comment) > 4000:
             raise InvalidRequest("a review comment is limited to 4000 characters")
-        self._before_reading()
         with self.database.unit_of_work() as work:
             frame = work.frames.get(frame_id)
             if frame.status != "active":
@@ -92,7 +89,6 @@ class ReviewDesk:
     def pending(self, *, project: str | None = None, limit: int = 200, actor: Actor) -> list[int]:
         """Ids of active frames waiting for a decision (no review yet, or newest review 'pending'), oldest first."""
         actor.require(Action.VIEW)
-        self._before_reading()
         with self.database.unit_of_work() as work:
             frames = work.frames.list(project=project, limit=10_000)
             statuses = current_statuses(work, [frame.id for frame in frames])

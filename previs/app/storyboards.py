@@ -14,20 +14,21 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PIL import Image
 
 from previs.access.permissions import Action, Actor
+from previs.app.frames import FrameDesk
+from previs.app.requests import FrameRequest
 from previs.app.reviews import current_statuses, select_of
-from previs.app.scenes import SceneInfo
+from previs.app.scenes import SceneDesk, SceneInfo
 from previs.errors import InvalidRequest
-from previs.generation.generator import MAX_SEED
+from previs.generation.limits import MAX_SEED
+from previs.prompts import PromptLibrary
+from previs.provenance.record import FrameRecord
 from previs.sheets.render import Panel, SheetHeader, render_pdf, render_png_pages
-from previs.storage import Frame
-
-if TYPE_CHECKING:
-    from previs.app.studio import FrameInfo, Studio
+from previs.storage import Database, FileStore, Frame, UnitOfWork
 
 DEFAULT_STYLE = "pencil_storyboard"
 
@@ -85,86 +86,92 @@ class Sheet:
 
 
 def _drawn_in_style(frames: Sequence[Frame], style: str) -> list[Frame]:
-    return [frame for frame in frames if frame.kind == "storyboard"
-            and frame.record.get("prompt_template", {}).get("style") == style]
+    return [frame for frame in frames
+            if frame.kind == "storyboard" and FrameRecord.from_json(frame.record).style == style]
 
 
-def build_storyboard(studio: Studio, request: StoryboardRequest, *, actor: Actor,
-                     progress: Callable[[ShotProgress], None] | None = None) -> StoryboardResult:
-    """Draw every shot of the scenes that has no frame in this style yet; report progress per shot."""
-    actor.require(Action.BUILD_STORYBOARD)
-    if not request.scenes:
-        raise InvalidRequest("choose at least one scene for the storyboard")
-    studio.prompts.style(request.style)  # unknown style: refused before any work
-    scenes = [studio.scenes.scene(request.project, number, actor=actor) for number in request.scenes]
-    plan = [(scene, shot) for scene in scenes for shot in scene.shots]
-    result = StoryboardResult(request.project, request.style, {})
-    for done, (scene, shot) in enumerate(plan, start=1):
-        label = f"{scene.number}.{shot.order}"
-        with studio.database.unit_of_work() as work:
-            existing = _drawn_in_style(work.scenes.frames_of_shot(shot.id), request.style)
-            seed = result.seeds.get(scene.number)
-            if seed is None:
-                seed = request.seed if request.seed is not None else _earlier_seed(work, scene, request.style)
-                result.seeds[scene.number] = seed
-        if existing:
-            result.skipped.append(label)
-            frame_id = existing[-1].id
-        else:
-            frame_id = _draw(studio, request, scene, shot.order, seed, actor).id
-            result.drawn.append(frame_id)
-        if progress is not None:
-            progress(ShotProgress(done, len(plan), label, frame_id, skipped=bool(existing)))
-    return result
-
-
-def _earlier_seed(work: Any, scene: SceneInfo, style: str) -> int:
+def _earlier_seed(work: UnitOfWork, scene: SceneInfo, style: str) -> int:
     """Keep a scene's continuity across runs: reuse the seed its frames in this style were drawn with."""
     for shot in scene.shots:
         for frame in _drawn_in_style(work.scenes.frames_of_shot(shot.id), style):
-            return int(frame.record["generation"]["seeds"][0])
+            return FrameRecord.from_json(frame.record).generation.seeds[0]
     return secrets.randbelow(MAX_SEED + 1)
 
 
-def _draw(studio: Studio, request: StoryboardRequest, scene: SceneInfo, order: int, seed: int,
-          actor: Actor) -> FrameInfo:
-    from previs.app.studio import FrameRequest
+class StoryboardDesk:
+    """Storyboards for art directors and producers: resumable shot jobs, and sheets of the selects."""
 
-    return studio.generate(FrameRequest(
-        kind="storyboard", project=request.project, scene=scene.number, shot=order, style=request.style,
-        seed=seed, steps=request.steps, width=request.width, height=request.height,
-    ), actor=actor)[0]
+    def __init__(self, database: Database, frames: FrameDesk, scenes: SceneDesk, prompts: PromptLibrary,
+                 files: FileStore):
+        self._database = database
+        self._frames = frames
+        self._scenes = scenes
+        self._prompts = prompts
+        self._files = files
 
+    def build(self, request: StoryboardRequest, *, actor: Actor,
+              progress: Callable[[ShotProgress], None] | None = None) -> StoryboardResult:
+        """Draw every shot of the scenes that has no frame in this style yet; report progress per shot.
 
-def storyboard_sheet(studio: Studio, project: str, scenes: Sequence[str], *, columns: int = 3,
-                     page_size: str = "A4", style: str | None = None, actor: Actor) -> Sheet:
-    """The sheet of the scenes' shots in order: selects first, else the newest frame (in ``style`` if given)."""
-    actor.require(Action.VIEW)
-    infos = [studio.scenes.scene(project, number, actor=actor) for number in scenes]
-    studio.consent.expire_due()
-    panels, frame_ids, missing = [], [], []
-    with studio.database.unit_of_work() as work:
-        for scene in infos:
-            for shot in scene.shots:
-                label = f"{scene.number}.{shot.order}"
-                frames = [frame for frame in work.scenes.frames_of_shot(shot.id) if frame.kind == "storyboard"]
-                if style is not None:
-                    frames = _drawn_in_style(frames, style)
-                chosen = select_of(work, frames) or (frames[-1] if frames else None)
-                if chosen is None:
-                    missing.append(label)
-                    continue
-                with Image.open(studio.files.absolute(chosen.path)) as opened:
-                    picture = opened.convert("RGB")
-                status = current_statuses(work, [chosen.id])[chosen.id]
-                panels.append(Panel(picture, label, scene.heading, shot.description, shot.dialogue,
-                                    str(chosen.id), status.replace("_", " ")))
-                frame_ids.append(chosen.id)
-    if not panels:
-        raise InvalidRequest(f"no frames to lay out for scene(s) {', '.join(scenes)}: build the storyboard first")
-    title = (f"Scene {infos[0].number} — {infos[0].heading}" if len(infos) == 1
-             else f"Scenes {', '.join(scene.number for scene in infos)}")
-    header = SheetHeader(project=project, title=title, subtitle=f"{len(panels)} shots",
-                         generated_on=datetime.now(UTC).date().isoformat())
-    return Sheet(render_pdf(panels, header, columns=columns, page_size=page_size),
-                 render_png_pages(panels, header, columns=columns, page_size=page_size), frame_ids, missing)
+        The resume check reads the shots' active frames: a frame withdrawn since the last run (its grant
+        revoked or lapsed) is no frame, so its shot is drawn again, through the consent gate.
+        """
+        actor.require(Action.BUILD_STORYBOARD)
+        if not request.scenes:
+            raise InvalidRequest("choose at least one scene for the storyboard")
+        self._prompts.style(request.style)  # unknown style: refused before any work
+        scenes = [self._scenes.scene(request.project, number, actor=actor) for number in request.scenes]
+        plan = [(scene, shot) for scene in scenes for shot in scene.shots]
+        result = StoryboardResult(request.project, request.style, {})
+        for done, (scene, shot) in enumerate(plan, start=1):
+            label = f"{scene.number}.{shot.order}"
+            with self._database.unit_of_work() as work:
+                existing = _drawn_in_style(work.scenes.frames_of_shot(shot.id), request.style)
+                seed = result.seeds.get(scene.number)
+                if seed is None:
+                    seed = request.seed if request.seed is not None else _earlier_seed(work, scene, request.style)
+                    result.seeds[scene.number] = seed
+            if existing:
+                result.skipped.append(label)
+                frame_id = existing[-1].id
+            else:
+                frame_id = self._frames.generate(FrameRequest(
+                    kind="storyboard", project=request.project, scene=scene.number, shot=shot.order,
+                    style=request.style, seed=seed, steps=request.steps, width=request.width, height=request.height,
+                ), actor=actor)[0].id
+                result.drawn.append(frame_id)
+            if progress is not None:
+                progress(ShotProgress(done, len(plan), label, frame_id, skipped=bool(existing)))
+        return result
+
+    def sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
+              style: str | None = None, actor: Actor) -> Sheet:
+        """The sheet of the scenes' shots in order: selects first, else the newest frame (in ``style`` if given)."""
+        actor.require(Action.VIEW)
+        infos = [self._scenes.scene(project, number, actor=actor) for number in scenes]
+        panels, frame_ids, missing = [], [], []
+        with self._database.unit_of_work() as work:
+            for scene in infos:
+                for shot in scene.shots:
+                    label = f"{scene.number}.{shot.order}"
+                    frames = [frame for frame in work.scenes.frames_of_shot(shot.id) if frame.kind == "storyboard"]
+                    if style is not None:
+                        frames = _drawn_in_style(frames, style)
+                    chosen = select_of(work, frames) or (frames[-1] if frames else None)
+                    if chosen is None:
+                        missing.append(label)
+                        continue
+                    with Image.open(self._files.absolute(chosen.path)) as opened:
+                        picture = opened.convert("RGB")
+                    status = current_statuses(work, [chosen.id])[chosen.id]
+                    panels.append(Panel(picture, label, scene.heading, shot.description, shot.dialogue,
+                                        str(chosen.id), status.replace("_", " ")))
+                    frame_ids.append(chosen.id)
+        if not panels:
+            raise InvalidRequest(f"no frames to lay out for scene(s) {', '.join(scenes)}: build the storyboard first")
+        title = (f"Scene {infos[0].number} — {infos[0].heading}" if len(infos) == 1
+                 else f"Scenes {', '.join(scene.number for scene in infos)}")
+        header = SheetHeader(project=project, title=title, subtitle=f"{len(panels)} shots",
+                             generated_on=datetime.now(UTC).date().isoformat())
+        return Sheet(render_pdf(panels, header, columns=columns, page_size=page_size),
+                     render_png_pages(panels, header, columns=columns, page_size=page_size), frame_ids, missing)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from previs.cli.common import JSON_OPTION, print_json, read_user_file, state
-from previs.consent.registry import USES, parse_date
+from previs.consent.likeness import USES
+from previs.consent.registry import parse_date
 
 consent_app = typer.Typer(help="Performers' consent: register, grant, revoke, list, audit.", no_args_is_help=True)
 

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from previs.app.fittings import figure_listing
-from previs.app.studio import DEFAULT_PROJECT
+from previs.app.requests import DEFAULT_PROJECT
 from previs.cli.common import JSON_OPTION, print_json, state
 from previs.fitting.figures import REGIONS, list_figures
 from previs.fitting.request import FittingRequest, fitting_figure
@@ -44,7 +43,7 @@ def fit(
     if mask is not None:
         request = replace(request, mask=load_mask_upload(mask, size=fitting_figure(request).source_size))
     studio = state(context).studio
-    result = studio.fit_costume(request, project=project)
+    result = studio.fittings.fit(request, project=project, actor=studio.local_actor)
     if as_json:
         print_json(result.to_json())
         return
@@ -55,10 +54,10 @@ def fit(
 
 def figures(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """List the built-in mannequin figures and the regions a fitting can paint."""
-    listing = figure_listing()
+    listing = state(context).studio.fittings.figures()
     if as_json:
-        print_json(listing)
+        print_json([item.to_json() for item in listing])
         return
     for item in listing:
-        typer.echo(f"{item['name']:<14} {item['title']:<30} {item['size'][0]}x{item['size'][1]}  "
-                   f"regions: {', '.join(item['regions'])}")
+        typer.echo(f"{item.name:<14} {item.title:<30} {item.size[0]}x{item.size[1]}  "
+                   f"regions: {', '.join(item.regions)}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from previs.app.studio import DEFAULT_PROJECT, FrameRequest
+from previs.app.requests import DEFAULT_PROJECT, FrameRequest
 from previs.cli.common import JSON_OPTION, parse_size, print_json, state
 
 
@@ -34,14 +34,15 @@ def generate(
     width, height = parse_size(size)
     cli = state(context)
     cli.use_model(model)
-    frames = cli.studio.generate(FrameRequest(
+    frames = cli.studio.frames.generate(FrameRequest(
         prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, width=width,
         height=height, scheduler=scheduler, count=count, project=project, scene=scene, kind=kind, style=style,
         shot=shot, costume=costume,
-    ))
+    ), actor=cli.studio.local_actor)
     if frames:
-        record = frames[0].record
-        for note in (record.get("prompt_template", {}).get("dropped_summary"), record.get("prompt_fit")):
+        details = frames[0].record.details
+        template = details.prompt_template
+        for note in (template.dropped_summary if template else None, details.prompt_fit):
             if note:
                 typer.echo(f"note: {note}", err=True)
     if as_json:
@@ -49,7 +50,7 @@ def generate(
         return
     for frame in frames:
         typer.echo(f"frame {frame.id}  seed {frame.seed}  {frame.path}")
-    if frames and frames[0].record["generation"]["model"]["placeholder"]:
+    if frames and frames[0].record.generation.model.placeholder:
         typer.echo("note: previs-tiny frames are placeholders; set PREVIS_MODEL for real pictures", err=True)
 
 
@@ -60,7 +61,7 @@ def frames(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """List stored frames, newest first."""
-    listed = state(context).studio.list_frames(project=project, limit=limit)
+    listed = state(context).studio.frames.list(project=project, limit=limit, actor=state(context).studio.local_actor)
     if as_json:
         print_json([frame.to_json() for frame in listed])
         return
@@ -73,7 +74,7 @@ def frames(
 
 def models(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """List model presets, whether each can be used offline, and which one is configured."""
-    listings = state(context).studio.list_models()
+    listings = state(context).studio.models.listing()
     if as_json:
         print_json([listing.to_json() for listing in listings])
         return

@@ -18,23 +18,24 @@ def verify(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Check an image's Content Credentials and the ledger. Exit 0 only when it is verified."""
-    result = state(context).studio.verify(read_user_file(file, "FILE"))
+    studio = state(context).studio
+    result = studio.provenance.verify(read_user_file(file, "FILE"), actor=studio.local_actor)
     if as_json:
         print_json(result.to_json())
     else:
         typer.echo(f"{result.status}: {result.summary}")
-        if result.record:
-            generation = result.record.get("generation", {})
-            typer.echo(f"  made by {result.record.get('created_by')} at {result.record.get('created_at')} with "
-                       f"{generation.get('model', {}).get('name')} seed {generation.get('seed')}; consent grants: "
-                       f"{result.record.get('consent_grants') or 'none needed'}")
+        record = result.frame_record
+        if record is not None:
+            grants = ", ".join(map(str, record.consent_grants)) or "none needed"
+            typer.echo(f"  made by {record.created_by} at {record.created_at} with {record.generation.model.name} "
+                       f"seed {record.generation.seed}; consent grants: {grants}")
     raise typer.Exit(0 if result.status == "verified" else 1)
 
 
 @ledger_app.command("verify")
 def verify_ledger(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """Walk the hash chain; report the first changed, deleted or inserted entry. Exit 0 when intact."""
-    report = state(context).studio.verify_ledger()
+    report = state(context).studio.provenance.verify_ledger(actor=state(context).studio.local_actor)
     if as_json:
         print_json(report.to_json())
     elif report.ok:
@@ -51,7 +52,7 @@ def reproduce(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Re-run a frame's recorded request and compare pixels. Exit 0 when identical."""
-    result = state(context).studio.reproduce(frame_id)
+    result = state(context).studio.frames.reproduce(frame_id, actor=state(context).studio.local_actor)
     if as_json:
         print_json(result.to_json())
     else:
@@ -69,7 +70,9 @@ def export(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Write a frame with its Content Credentials (PNG as stored, or a signed JPEG)."""
-    exported = state(context).studio.export(frame_id, image_format=image_format.lower())
+    exported = state(context).studio.provenance.export(
+        frame_id, image_format=image_format.lower(), actor=state(context).studio.local_actor
+    )
     target = out / exported.filename
     target.write_bytes(exported.data)
     if as_json:

@@ -24,7 +24,7 @@ def review(
     studio = state(context).studio
     actor = studio.local_actor
     if pending:
-        frames = studio.pending_frames(project=project, actor=actor)
+        frames = studio.frames.pending(project=project, actor=actor)
         if as_json:
             print_json([{"id": f.id, "project": f.project, "kind": f.kind, "path": f.path, "review": f.review,
                          "created_at": f.created_at} for f in frames])

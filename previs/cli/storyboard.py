@@ -34,9 +34,11 @@ def storyboard(
             verb = "kept" if step.skipped else "drew"
             typer.echo(f"[{step.done}/{step.total}] shot {step.label}: {verb} frame {step.frame_id}", err=True)
 
-    result = studio.build_storyboard(StoryboardRequest(project, scene, style, seed, steps, width, height),
-                                     progress=report)
-    sheet = studio.storyboard_sheet(project, scene, columns=columns, page_size=page_size, style=style)
+    result = studio.storyboards.build(StoryboardRequest(project, scene, style, seed, steps, width, height),
+                                     progress=report, actor=studio.local_actor)
+    sheet = studio.storyboards.sheet(
+        project, scene, columns=columns, page_size=page_size, style=style, actor=studio.local_actor
+    )
     written = []
     if pdf is not None:
         pdf.write_bytes(sheet.pdf)
@@ -47,8 +49,17 @@ def storyboard(
             target.write_bytes(data)
             written.append(str(target))
     if as_json:
-        print_json({**result.to_json(), "sheet_frame_ids": sheet.frame_ids, "pages": len(sheet.pages),
-                    "missing": sheet.missing, "written": written})
+        print_json(
+            {
+                **result.to_json(),
+                "sheet_frame_ids": sheet.frame_ids,
+                "pages": len(sheet.pages),
+                "missing": sheet.missing,
+                "written": written,
+            }
+        )
         return
-    typer.echo(f"{len(result.drawn)} shots drawn, {len(result.skipped)} already there; sheet: {len(sheet.pages)} "
-               f"page(s){': ' + ', '.join(written) if written else ''}")
+    typer.echo(
+        f"{len(result.drawn)} shots drawn, {len(result.skipped)} already there; sheet: {len(sheet.pages)} "
+        f"page(s){': ' + ', '.join(written) if written else ''}"
+    )

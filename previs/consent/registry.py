@@ -12,12 +12,14 @@ included) is a ``likeness_reference`` use; a performer photo used for a fitting 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from previs.access.permissions import Action, Actor
+from previs.consent.likeness import PROMPT_USE, USES, Clearance, LikenessUse
 from previs.consent.names import Registered, SearchedText, performer_named, registered, words
 from previs.errors import ConsentRefused, InvalidRequest, NotFound
 from previs.media.imaging import sha256_bytes
@@ -26,9 +28,6 @@ from previs.storage import Database, FileStore, UnitOfWork
 from previs.storage.projects import check_project_name
 from previs.storage.tables import ConsentGrant, Frame
 
-USES = ("likeness_reference", "costume_fitting", "digital_double", "de_aging")
-PROMPT_USE = "likeness_reference"
-PHOTO_USE = "costume_fitting"
 POLICIES = ("keep", "purge")  # what happens to the files of withdrawn frames
 WITHDRAWN = "consent_withdrawn"
 MIN_DESCRIPTION_WORDS = 6
@@ -68,23 +67,6 @@ def parse_date(text: str, what: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidRequest(f"{what} {text!r} is not a date: use YYYY-MM-DD, e.g. 2027-03-31") from None
-
-
-@dataclass(frozen=True)
-class LikenessUse:
-    """One use of one performer's likeness a request would make, and why previs thinks so."""
-
-    performer: str
-    use: str
-    reason: str  # "named in the prompt as 'Ann'", "performer photo for a costume fitting"
-
-
-@dataclass(frozen=True)
-class Clearance:
-    """What the consent gate let through: the likeness uses a request makes and the grants that cover them."""
-
-    uses: list[LikenessUse]
-    grant_ids: list[int]
 
 
 @dataclass(frozen=True)
@@ -162,8 +144,6 @@ def _registry(work: UnitOfWork) -> list[Registered]:
 
 
 def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:  # SQLite drops the zone; stored values are UTC
-        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat(timespec="seconds")
 
 
@@ -182,6 +162,7 @@ class ConsentRegistry:
         self._frames = frames
         self._clock = clock or (lambda: datetime.now(UTC))
         self._expired_through: date | None = None  # the day expire_due last ran to completion
+        self._sweeping = threading.Lock()
         self._check_evidence = check_evidence
 
     def today(self) -> date:
@@ -267,6 +248,12 @@ class ConsentRegistry:
         today = self.today()
         if self._expired_through == today:
             return []
+        with self._sweeping:
+            if self._expired_through == today:  # another thread swept while this one waited
+                return []
+            return self._expire(today)
+
+    def _expire(self, today: date) -> list[Withdrawal]:
         with self.database.unit_of_work() as work:
             ended = work.consent.ended_grant_ids()
             results = []
@@ -283,7 +270,6 @@ class ConsentRegistry:
 
     def performers(self, *, actor: Actor) -> list[PerformerInfo]:
         actor.require(Action.MANAGE_CONSENT)
-        self.expire_due()
         with self.database.unit_of_work() as work:
             ended = work.consent.ended_grant_ids()
             return [
@@ -295,7 +281,6 @@ class ConsentRegistry:
 
     def audit(self, *, actor: Actor) -> list[EventInfo]:
         actor.require(Action.MANAGE_CONSENT)
-        self.expire_due()
         with self.database.unit_of_work() as work:
             people = {person.id: person.name for person in work.consent.performers()}
             projects = {project.id: project.name for project in work.projects.all()}
@@ -325,7 +310,6 @@ class ConsentRegistry:
         is added here, so no caller can skip the search. One transaction of two queries reads the performers and
         their current grants: the gate sees one state of the registry, at little cost per request.
         """
-        self.expire_due()
         today = self.today()
         with self.database.unit_of_work() as work:
             people, prompt_text = _registry(work), SearchedText(prompt)

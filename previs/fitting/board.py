@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFont
 
 from previs.errors import InvalidRequest
-from previs.generation.generator import MAX_COUNT
+from previs.generation.limits import MAX_COUNT
 from previs.media.fonts import FontSet, sheet_fonts
 
 PANEL_WIDTH = 320

@@ -23,7 +23,7 @@ from PIL import Image
 
 from previs.errors import InvalidRequest, NotFound
 from previs.fitting import drawing, mannequin
-from previs.generation.generator import INPAINT_BLEND_RADIUS
+from previs.generation.limits import INPAINT_BLEND_RADIUS
 from previs.media import raster
 
 REGIONS = ("full_body", "upper_body", "lower_body", "headwear", "footwear")

@@ -14,7 +14,7 @@ from PIL import Image
 
 from previs.errors import InvalidRequest
 from previs.fitting.figures import CUSTOM_REGION, REGIONS, Figure, list_figures, load_figure, mask_figure, photo_figure
-from previs.generation.generator import MAX_COUNT, MAX_SEED
+from previs.generation.limits import MAX_COUNT, MAX_SEED
 from previs.prompts import CostumeDetails
 
 DEFAULT_FIGURE = "front"

@@ -7,37 +7,9 @@ except tiled decoding of frames too large to decode whole (above ``vae_tiling_ab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from previs.errors import InvalidRequest
-
-ATTENTION = ("sdpa", "classic")  # torch's scaled_dot_product_attention, or diffusers' matmul-softmax-matmul
-DEFAULT_VAE_TILING_ABOVE = 2.0  # megapixels: 2048x1024 tiles, SDXL's native 1024x1024 does not
-
-
-@dataclass(frozen=True)
-class FastPaths:
-    """Which speed-ups a generator uses (PREVIS_BATCHING, PREVIS_ATTENTION, ... in the README)."""
-
-    batching: bool = False  # merge queued compatible text-to-image requests: pixels may depend on the batch
-    attention: str = "sdpa"
-    channels_last: bool = False  # UNet and VAE weights in NHWC, the layout GPU convolution kernels prefer
-    compile: bool = False  # torch.compile the denoiser, with dynamic shapes so sizes do not recompile
-    vae_tiling_above: float | None = DEFAULT_VAE_TILING_ABOVE  # megapixels per image; None: never tile
-
-    def __post_init__(self) -> None:
-        if self.attention not in ATTENTION:
-            raise InvalidRequest(f"unknown attention {self.attention!r}: use one of {', '.join(ATTENTION)}")
-        if self.vae_tiling_above is not None and self.vae_tiling_above <= 0:
-            raise InvalidRequest("the VAE tiling threshold must be a positive number of megapixels, or off")
-
-    def decode_plan(self, width: int, height: int, images: int) -> dict[str, bool]:
-        """Tile one large frame, slice a large batch (one image at a time): memory, not speed, at big sizes."""
-        if self.vae_tiling_above is None:
-            return {"vae_tiling": False, "vae_slicing": False}
-        limit = self.vae_tiling_above * 1_000_000
-        return {"vae_tiling": width * height > limit, "vae_slicing": images * width * height > limit}
+from previs.settings import FastPaths
 
 
 def apply_at_load(pipeline: Any, fast_paths: FastPaths) -> None:

@@ -13,7 +13,7 @@ import functools
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,19 @@ from PIL import Image, ImageFilter
 
 from previs.errors import InvalidRequest
 from previs.generation.batching import MergingQueue
-from previs.generation.fast_paths import FastPaths, apply_at_load, apply_per_call, speedups_record
+from previs.generation.fast_paths import apply_at_load, apply_per_call, speedups_record
+from previs.generation.limits import (
+    INPAINT_BLEND_RADIUS,
+    MAX_COUNT,
+    MAX_SEED,
+    SCHEDULERS,
+    BatchRecord,
+    GeneratedImage,
+    GenerationRecord,
+    GenerationRequest,
+    ModelRecord,
+    check_request,
+)
 from previs.generation.models import (
     LoadedModel,
     ModelSpec,
@@ -30,104 +42,7 @@ from previs.generation.models import (
     load_model,
     resolve_model,
 )
-
-MODES = ("text-to-image", "image-to-image", "inpaint")
-SCHEDULERS: dict[str, str | None] = {
-    "default": None,  # whatever the checkpoint ships with
-    "ddim": "DDIMScheduler",
-    "euler": "EulerDiscreteScheduler",
-    "euler_a": "EulerAncestralDiscreteScheduler",
-    "dpmpp_2m": "DPMSolverMultistepScheduler",
-    "unipc": "UniPCMultistepScheduler",
-}
-MAX_SEED = 2**32 - 1
-MIN_SIDE, MAX_SIDE = 64, 2048
-MAX_STEPS = 150
-MAX_GUIDANCE = 30.0
-MAX_COUNT = 8
-MAX_PROMPT_CHARS = 2000
-# Inpainted pixels are blended into the original over this many pixels around the mask's edge; beyond that the
-# original is kept exactly (the VAE round trip would otherwise change every pixel of the picture).
-INPAINT_BLEND_RADIUS = 4
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    """Everything that decides the pixels. ``None`` means "the model's default" (resolved and recorded)."""
-
-    prompt: str
-    negative_prompt: str = ""
-    seed: int | None = None
-    steps: int | None = None
-    guidance: float | None = None
-    width: int | None = None
-    height: int | None = None
-    scheduler: str = "default"
-    count: int = 1
-    mode: str = "text-to-image"
-    init_image: Image.Image | None = field(default=None, compare=False, repr=False)
-    mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
-    strength: float = 0.75
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    """One picture and the complete, JSON-ready account of how it was made."""
-
-    image: Image.Image
-    seed: int
-    generation: dict[str, Any]
-
-
-def check_request(request: GenerationRequest) -> None:
-    """Reject bad input before any model work, each with a message naming the field and what is allowed."""
-    if not request.prompt or not request.prompt.strip():
-        raise InvalidRequest("prompt is empty: describe what the frame should show")
-    if len(request.prompt) > MAX_PROMPT_CHARS or len(request.negative_prompt) > MAX_PROMPT_CHARS:
-        raise InvalidRequest(f"prompt and negative prompt are limited to {MAX_PROMPT_CHARS} characters")
-    if request.seed is not None and not 0 <= request.seed <= MAX_SEED:
-        raise InvalidRequest(f"seed {request.seed} is out of range: use 0 to {MAX_SEED}, or leave it out")
-    if request.steps is not None and not 1 <= request.steps <= MAX_STEPS:
-        raise InvalidRequest(f"steps {request.steps} is out of range: use 1 to {MAX_STEPS}")
-    if request.guidance is not None and not 0.0 <= request.guidance <= MAX_GUIDANCE:
-        raise InvalidRequest(f"guidance {request.guidance} is out of range: use 0 to {MAX_GUIDANCE:g}")
-    for name in ("width", "height"):
-        value = getattr(request, name)
-        if value is not None and (value % 8 or not MIN_SIDE <= value <= MAX_SIDE):
-            raise InvalidRequest(
-                f"{name} {value} is not allowed: use a multiple of 8 from {MIN_SIDE} to {MAX_SIDE}"
-            )
-    if not 1 <= request.count <= MAX_COUNT:
-        raise InvalidRequest(f"count {request.count} is out of range: use 1 to {MAX_COUNT} images per request")
-    if request.scheduler not in SCHEDULERS:
-        raise InvalidRequest(f"unknown scheduler {request.scheduler!r}: use one of {', '.join(SCHEDULERS)}")
-    if request.mode not in MODES:
-        raise InvalidRequest(f"unknown mode {request.mode!r}: use one of {', '.join(MODES)}")
-    _check_input_images(request)
-
-
-def _check_input_images(request: GenerationRequest) -> None:
-    if request.mode == "text-to-image":
-        if request.init_image is not None or request.mask_image is not None:
-            raise InvalidRequest("text-to-image takes no input image: use image-to-image or inpaint mode")
-        return
-    if request.init_image is None:
-        raise InvalidRequest(f"{request.mode} needs an input image")
-    width, height = request.init_image.size
-    if width % 8 or height % 8:
-        raise InvalidRequest(f"input image is {width}x{height}: both sides must be multiples of 8")
-    if (request.width, request.height) not in ((None, None), (width, height)):
-        raise InvalidRequest(f"width/height must match the input image ({width}x{height}) or be left out")
-    if not 0.0 < request.strength <= 1.0:
-        raise InvalidRequest(f"strength {request.strength} is out of range: use more than 0, up to 1")
-    if request.mode == "inpaint":
-        if request.mask_image is None:
-            raise InvalidRequest("inpaint needs a mask (white = paint, black = keep)")
-        if request.mask_image.size != (width, height):
-            raise InvalidRequest(
-                f"mask is {request.mask_image.size[0]}x{request.mask_image.size[1]} but the image is "
-                f"{width}x{height}: they must be the same size"
-            )
+from previs.settings import FastPaths
 
 
 def keep_outside_mask(original: Image.Image, painted: Image.Image, mask: Image.Image) -> Image.Image:
@@ -241,8 +156,8 @@ class Generator:
         apply_per_call(pipeline, decode)
         images = iter(pipeline(**self._call_arguments(plans)).images)
         speedups = speedups_record(pipeline)
-        merged = {} if len(plans) == 1 else {"merged_requests": len(plans),
-                                             "merged_images": sum(len(plan.seeds) for plan in plans)}
+        merged: dict[str, int] = {} if len(plans) == 1 else {
+            "merged_requests": len(plans), "merged_images": sum(len(plan.seeds) for plan in plans)}
         results = []
         for plan in plans:
             request = plan.request
@@ -250,10 +165,10 @@ class Generator:
             if request.mode == "inpaint":
                 own = [keep_outside_mask(request.init_image, image, request.mask_image) for image in own]
             # 4. Record how each image was made
-            shared = {**self._shared_record(model, pipeline, plan), "fast_paths": speedups}
+            shared = replace(self._shared_record(model, pipeline, plan), fast_paths=speedups)
             results.append([
-                GeneratedImage(image, seed, {**shared, "seed": seed,
-                                             "batch": {"index": i, "size": len(plan.seeds), **merged}})
+                GeneratedImage(image, seed, replace(shared, seed=seed,
+                                                    batch=BatchRecord(i, len(plan.seeds), **merged)))
                 for i, (image, seed) in enumerate(zip(own, plan.seeds, strict=True))
             ])
         return results
@@ -310,36 +225,20 @@ class Generator:
         return compatible[class_name].from_config(base.scheduler.config)
 
     @staticmethod
-    def _shared_record(model: LoadedModel, pipeline: Any, plan: _Plan) -> dict[str, Any]:
+    def _shared_record(model: LoadedModel, pipeline: Any, plan: _Plan) -> GenerationRecord:
         import diffusers
         import torch
 
         request = plan.request
-
-        record: dict[str, Any] = {
-            "model": {
-                "name": model.spec.name,
-                "source": model.spec.source,
-                "revision": model.revision,
-                "licence": model.spec.preset.licence,
-                "placeholder": model.spec.is_tiny,
-            },
-            "pipeline": type(pipeline).__name__,
-            "scheduler": {"requested": request.scheduler, "class": type(pipeline.scheduler).__name__},
-            "mode": request.mode,
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt,
-            "steps": plan.steps,
-            "guidance": plan.guidance,
-            "width": plan.width,
-            "height": plan.height,
-            "seeds": list(plan.seeds),
-            "device": model.placement.device,
-            "dtype": model.placement.dtype,
-            "libraries": {"diffusers": diffusers.__version__, "torch": torch.__version__},
-        }
-        if request.mode != "text-to-image":
-            record["strength"] = request.strength
-        if request.mode == "inpaint":
-            record["blend_radius"] = INPAINT_BLEND_RADIUS
-        return record
+        return GenerationRecord(
+            mode=request.mode,
+            model=ModelRecord(model.spec.name, model.spec.source, model.revision, model.spec.preset.licence,
+                              model.spec.is_tiny),
+            seed=plan.seeds[0], seeds=plan.seeds, prompt=request.prompt, negative_prompt=request.negative_prompt,
+            steps=plan.steps, guidance=plan.guidance, width=plan.width, height=plan.height,
+            pipeline=type(pipeline).__name__, scheduler=request.scheduler,
+            scheduler_class=type(pipeline.scheduler).__name__, device=model.placement.device,
+            dtype=model.placement.dtype, libraries={"diffusers": diffusers.__version__, "torch": torch.__version__},
+            strength=None if request.mode == "text-to-image" else request.strength,
+            blend_radius=INPAINT_BLEND_RADIUS if request.mode == "inpaint" else None,
+        )

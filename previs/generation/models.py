@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from previs.errors import InvalidRequest, ModelUnavailable
+from previs.generation.limits import TINY_MODEL
 
 log = logging.getLogger(__name__)
 
-TINY_MODEL = "previs-tiny"
 TINY_VERSION = 2
 TINY_NOTICE = (
     "previs-tiny is the built-in offline model: its frames are placeholders (coloured noise), "

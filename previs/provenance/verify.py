@@ -27,9 +27,10 @@ from typing import Any, Literal
 
 from PIL import Image
 
-from previs.errors import UploadRejected
+from previs.errors import InvalidRequest, UploadRejected
 from previs.media.imaging import pixel_sha256, read_png_record, sha256_bytes
 from previs.provenance.credentials import CredentialsReport, read_credentials
+from previs.provenance.record import FrameRecord
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS = 8192 * 8192
@@ -61,6 +62,16 @@ class Verification:
     record: dict[str, Any] | None  # from the manifest, else from the PNG's previs:record text chunk
     credentials: CredentialsReport
     ledger_match: LedgerMatch | None
+
+    @property
+    def frame_record(self) -> FrameRecord | None:
+        """The record as a previs frame record, or None when the file carries none (or another's, or a broken one)."""
+        if self.record is None:
+            return None
+        try:
+            return FrameRecord.from_json(self.record)
+        except InvalidRequest:
+            return None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types, for API responses and ``--json`` output."""

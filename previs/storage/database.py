@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,10 +55,34 @@ class Database:
         except SQLAlchemyError as error:
             raise StorageError(f"cannot open the database at {url}: {error.__class__.__name__}: {error}") from error
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_rules: list[Callable[[], object]] = []
+        self._applying = threading.local()
+
+    def add_read_rule(self, rule: Callable[[], object]) -> None:
+        """Run ``rule`` before every unit of work, so no read path can see state a rule would change.
+
+        The consent registry's expiry sweep is the rule: a grant past its end date is recorded expired and its
+        frames withdrawn before anything reads them. A rule's own units of work do not run the rules again.
+        """
+        self._read_rules.append(rule)
+
+    def _apply_read_rules(self) -> None:
+        if getattr(self._applying, "active", False):
+            return
+        self._applying.active = True
+        try:
+            for rule in self._read_rules:
+                rule()
+        finally:
+            self._applying.active = False
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """A transaction with repositories bound to it: all of it is committed, or none of it."""
+        """A transaction with repositories bound to it: all of it is committed, or none of it.
+
+        The read rules (``add_read_rule``) run first, outside this transaction.
+        """
+        self._apply_read_rules()
         session: Session = self._sessions()
         try:
             yield UnitOfWork(session)

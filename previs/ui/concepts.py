@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from previs.access.permissions import Actor
-from previs.app.studio import DEFAULT_PROJECT, FrameInfo, FrameRequest
+from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
 from previs.ui.context import PROGRESS, UiContext
 from previs.ui.inputs import chosen_id, gallery_choice, whole_number
@@ -24,19 +24,19 @@ Shown = tuple[list[tuple[str, str]], list[dict[str, Any]], list[int]]
 
 
 def _caption(frame: FrameInfo) -> str:
-    parent = frame.record.get("parent_frame_id")
+    parent = frame.record.parent_frame_id
     lineage = f" · variation of {parent}" if parent else ""
     return f"frame {frame.id} · seed {frame.seed}{lineage}"
 
 
 def _details(frame: FrameInfo) -> dict[str, Any]:
     """What the details panel shows. No "path" key: Gradio would take such a dict for a file to serve."""
-    generation = frame.record["generation"]
+    generation = frame.record.generation
     return {
         "frame": frame.id, "project": frame.project, "seed": frame.seed, "model": frame.model,
-        "sha256": frame.sha256, "prompt": generation["prompt"], "steps": generation["steps"],
-        "guidance": generation["guidance"], "size": f"{frame.width}x{frame.height}",
-        "parent_frame": frame.record.get("parent_frame_id"), "created_by": frame.created_by,
+        "sha256": frame.sha256, "prompt": generation.prompt, "steps": generation.steps,
+        "guidance": generation.guidance, "size": f"{frame.width}x{frame.height}",
+        "parent_frame": frame.record.parent_frame_id, "created_by": frame.created_by,
         "created_at": frame.created_at,
     }
 
@@ -46,7 +46,7 @@ def _shown(frames: list[FrameInfo]) -> Shown:
 
 
 def build(ui: UiContext) -> None:
-    """Lay out the tab and wire its events to the facade (Studio.generate, Studio.vary)."""
+    """Lay out the tab and wire its events to the facade (Studio.frames.generate, Studio.frames.vary)."""
     studio = ui.studio
 
     def generate(actor: Actor, prompt: str, negative: str, project: str, seed: str, steps: str, size: str,
@@ -55,7 +55,7 @@ def build(ui: UiContext) -> None:
         """Generate set-concept frames from a scene description or a stored scene of the project, in a style
         preset if one is chosen; the frames are stored."""
         width, height = (int(side) for side in size.split("x"))
-        progress(0, desc=f"Generating {int(count)} frame(s) with {studio.model_status().name}…")
+        progress(0, desc=f"Generating {int(count)} frame(s) with {studio.models.status().name}…")
         request = FrameRequest(
             prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
@@ -63,7 +63,7 @@ def build(ui: UiContext) -> None:
             project=project or DEFAULT_PROJECT, kind="set", scene=(scene or "").strip() or None,
             style=style or None,
         )
-        return _shown(studio.generate(request, actor=actor))
+        return _shown(studio.frames.generate(request, actor=actor))
 
     def scene_choices(actor: Actor, project: str) -> dict[str, Any]:
         """The project's stored scenes to pick from (none for a project without an imported script)."""
@@ -78,7 +78,7 @@ def build(ui: UiContext) -> None:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
         frame_id = chosen_id(frame, "frame", "click a frame in the gallery, or type its number")
         progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
-        return _shown(studio.vary(frame_id, count=int(count), strength=strength, actor=actor))
+        return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, actor=actor))
 
     with gr.Row():
         with gr.Column(scale=2):

@@ -13,8 +13,9 @@ from typing import Any
 import gradio as gr
 
 from previs.access.permissions import Actor
-from previs.app.studio import DEFAULT_PROJECT
-from previs.consent.registry import USES, EventInfo, PerformerInfo, parse_date
+from previs.app.requests import DEFAULT_PROJECT
+from previs.consent.likeness import USES
+from previs.consent.registry import EventInfo, PerformerInfo, parse_date
 from previs.ui.context import UiContext
 from previs.ui.inputs import chosen_id
 

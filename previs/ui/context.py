@@ -48,7 +48,7 @@ class UiContext:
     def generation_slots(self) -> int:
         """How many model-running events the queue lets through at once: one, or with PREVIS_BATCHING enough
         for the generator to merge compatible requests (its lock still runs one pipeline call at a time)."""
-        return BATCHED_GENERATION_SLOTS if self.studio.generator.fast_paths.batching else 1
+        return BATCHED_GENERATION_SLOTS if self.studio.models.batching else 1
 
     def actor(self, request: gr.Request | None) -> Actor:
         """Who is acting for this request: the logged-in user with their role now, or the local admin."""

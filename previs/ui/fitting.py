@@ -2,7 +2,7 @@
 
 The figure (or the photo) is shown in a canvas to paint the area to change over; a mask file can be given
 instead, and with neither the chosen region is painted. Uploads are checked by ``previs.media.uploads`` before
-anything uses them; the consent gate for a performer's photo runs inside the facade (``Studio.fit_costume``).
+anything uses them; the consent gate for a performer's photo runs inside the facade (``Studio.fittings.fit``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from PIL import Image
 
 from previs.access.permissions import Actor
 from previs.app.fittings import FittingResult
-from previs.app.studio import DEFAULT_PROJECT
+from previs.app.requests import DEFAULT_PROJECT
 from previs.errors import InvalidRequest
 from previs.fitting.figures import REGIONS, list_figures, load_figure
 from previs.fitting.request import DEFAULT_FIGURE, DEFAULT_REGION, FittingRequest, fitting_figure
-from previs.generation.generator import MAX_COUNT
+from previs.generation.limits import MAX_COUNT
 from previs.media.uploads import load_drawn_mask, load_image_upload, load_mask_upload
 from previs.ui.canvas import mask_canvas
 from previs.ui.concepts import GENERATION
@@ -49,13 +49,15 @@ def _mask(canvas: Canvas | None, mask_file: str | None, size: tuple[int, int]) -
 def _shown(result: FittingResult) -> Fitted:
     """The board, the variants captioned with their seeds, and the details. No "path" key in the details:
     Gradio would take such a dict for a file to serve."""
-    fitting = result.board.record["fitting"]
+    fitting = result.board.record.details.fitting
+    if fitting is None:  # every board records its fitting; a missing one is a bug, not a user's mistake
+        raise RuntimeError(f"board frame {result.board.id} has no fitting in its record")
     variants = [{"variant": number, "frame": frame.id, "seed": frame.seed, "sha256": frame.sha256}
                 for number, frame in enumerate(result.variants, start=1)]
     details = {
-        "board": result.board.id, "project": result.board.project, "figure": fitting["figure"],
-        "region": fitting["region"], "costume": fitting["costume"], "performer": fitting["performer"],
-        "protected_face_and_hands": fitting["protected_face_and_hands"], "variants": variants,
+        "board": result.board.id, "project": result.board.project, "figure": fitting.figure,
+        "region": fitting.region, "costume": fitting.costume, "performer": fitting.performer,
+        "protected_face_and_hands": fitting.protected_face_and_hands, "variants": variants,
         "model": result.board.model, "created_by": result.board.created_by, "created_at": result.board.created_at,
     }
     gallery = [(frame.path, f"variant {item['variant']} · seed {frame.seed} · frame {frame.id}")
@@ -64,7 +66,7 @@ def _shown(result: FittingResult) -> Fitted:
 
 
 def build(ui: UiContext) -> None:
-    """Lay out the tab and wire its events to the facade (Studio.fit_costume)."""
+    """Lay out the tab and wire its events to the facade (Studio.fittings.fit)."""
     studio = ui.studio
 
     def fitting_subject(actor: Actor, figure: str, photo: str | None) -> Canvas:
@@ -89,8 +91,8 @@ def build(ui: UiContext) -> None:
         mask = _mask(canvas, mask_file, fitting_figure(request).source_size)
         if mask is not None:
             request = replace(request, mask=mask, region=None)
-        progress(0, desc=f"Fitting {request.variants} variant(s) with {studio.model_status().name}…")
-        return _shown(studio.fit_costume(request, project=project or DEFAULT_PROJECT, actor=actor))
+        progress(0, desc=f"Fitting {request.variants} variant(s) with {studio.models.status().name}…")
+        return _shown(studio.fittings.fit(request, project=project or DEFAULT_PROJECT, actor=actor))
 
     with gr.Row():
         with gr.Column(scale=2):

@@ -29,24 +29,27 @@ Report = tuple[str, dict[str, Any]]
 
 
 def build(ui: UiContext) -> None:
-    """Lay out the tab and wire its events to the facade (Studio.verify_upload, Studio.verify_ledger)."""
+    """Lay out the tab and wire its events to the provenance desk (verify_upload, verify_ledger)."""
     studio = ui.studio
 
     def verify_image(actor: Actor, image: str | None) -> Report:
         """Judge an uploaded image by its Content Credentials and the ledger; the report holds its record."""
         if not image:
             raise InvalidRequest("no image to verify: drop a PNG, JPEG or WebP file on the box")
-        verification = studio.verify_upload(Path(image), actor=actor)
+        verification = studio.provenance.verify_upload(Path(image), actor=actor)
         return f"{VERDICTS[verification.status]}\n\n{verification.summary}", verification.to_json()
 
     def verify_ledger(actor: Actor) -> Report:
         """Walk the ledger's hash chain; name the first changed, deleted or inserted entry."""
-        report = studio.verify_ledger(actor=actor)
+        report = studio.provenance.verify_ledger(actor=actor)
         if report.ok:
             return f"ledger intact: {report.checked} entries checked", report.to_json()
         first = report.problems[0]
-        return (f"ledger broken: {len(report.problems)} problem(s), first at entry {first.sequence} "
-                f"({first.kind}: {first.detail})", report.to_json())
+        return (
+            f"ledger broken: {len(report.problems)} problem(s), first at entry {first.sequence} "
+            f"({first.kind}: {first.detail})",
+            report.to_json(),
+        )
 
     gr.Markdown("Drop any image (PNG, JPEG or WebP) to check its Content Credentials and the studio's ledger.")
     with gr.Row():

@@ -8,8 +8,8 @@ from typing import Any
 import gradio as gr
 
 from previs.access.permissions import Actor
+from previs.app.requests import FrameInfo
 from previs.app.reviews import ReviewInfo
-from previs.app.studio import FrameInfo
 from previs.ui.context import UiContext
 from previs.ui.inputs import chosen_id, gallery_choice
 
@@ -28,8 +28,8 @@ Decided = tuple[str, list[dict[str, Any]], list[tuple[str, str]], list[int]]
 
 def _shot(frame: FrameInfo) -> str:
     """Where in the script the frame belongs ("scene 4, shot 2"), from its record; "" for a free concept."""
-    scene, shot = frame.record.get("scene"), frame.record.get("shot")
-    parts = [f"scene {scene['number']}" if scene else "", f"shot {shot['order']}" if shot else ""]
+    scene, shot = frame.record.details.scene, frame.record.details.shot
+    parts = [f"scene {scene.number}" if scene else "", f"shot {shot.order}" if shot else ""]
     return ", ".join(part for part in parts if part)
 
 
@@ -39,10 +39,10 @@ def _caption(frame: FrameInfo) -> str:
 
 def _details(frame: FrameInfo) -> dict[str, Any]:
     """What the producer decides on. No "path" key: Gradio would take such a dict for a file to serve."""
-    generation = frame.record["generation"]
+    generation = frame.record.generation
     return {
         "frame": frame.id, "project": frame.project, "kind": frame.kind, "shot": _shot(frame) or None,
-        "review": frame.review, "prompt": generation["prompt"], "seed": frame.seed, "model": frame.model,
+        "review": frame.review, "prompt": generation.prompt, "seed": frame.seed, "model": frame.model,
         "size": f"{frame.width}x{frame.height}", "created_by": frame.created_by, "created_at": frame.created_at,
     }
 
@@ -56,17 +56,17 @@ def _queue(frames: list[FrameInfo]) -> Queue:
 
 
 def build(ui: UiContext) -> Callable[[gr.Tab], object]:
-    """Lay out the tab and wire its events to the facade (Studio.pending_frames, get_frame, reviews)."""
+    """Lay out the tab and wire its events to the facade (Studio.frames.pending, get_frame, reviews)."""
     studio = ui.studio
 
     def pending_reviews(actor: Actor, project: str) -> Queue:
         """The frames waiting for a decision, oldest first (all projects when the box is blank)."""
-        return _queue(studio.pending_frames(project=project.strip() or None, actor=actor))
+        return _queue(studio.frames.pending(project=project.strip() or None, actor=actor))
 
     def review_details(actor: Actor, frame: str) -> Opened:
         """A frame's picture, what made it, and every decision on it so far."""
         frame_id = chosen_id(frame, "frame", PICK_FRAME)
-        info = studio.get_frame(frame_id, actor=actor)
+        info = studio.frames.get(frame_id, actor=actor)
         return info.path, _details(info), _history(studio.reviews.history(frame_id, actor=actor))
 
     def review_frame(actor: Actor, frame: str, status: str, comment: str, project: str) -> Decided:

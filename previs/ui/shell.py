@@ -19,7 +19,7 @@ CACHE_SWEEP = (3600, 3600)
 
 
 def model_line(studio: Studio) -> str:
-    status = studio.model_status()
+    status = studio.models.status()
     line = f"**Model:** `{status.name}` ({status.source})"
     if status.warning:
         line += f"\n\n> ⚠️ {status.warning}"
@@ -28,7 +28,7 @@ def model_line(studio: Studio) -> str:
 
 def no_login_notice(ui: UiContext) -> str:
     """Said in the status line and the log when the studio runs without a users file."""
-    where = ui.studio.settings.home / USERS_FILE
+    where = ui.studio.data_directory / USERS_FILE
     return (f"No login: there is no users file ({where}), so everyone who can open this page acts as "
             f"{ui.studio.local_actor.name} (admin). To turn login on, {ADD_USER_HINT}.")
 

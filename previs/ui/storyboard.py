@@ -12,9 +12,9 @@ from typing import Any
 import gradio as gr
 
 from previs.access.permissions import Actor
+from previs.app.requests import DEFAULT_PROJECT
 from previs.app.scenes import SceneInfo
 from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardRequest
-from previs.app.studio import DEFAULT_PROJECT
 from previs.errors import InvalidRequest
 from previs.ui.concepts import GENERATION, SIZES
 from previs.ui.context import PROGRESS, UiContext
@@ -81,7 +81,7 @@ def build(ui: UiContext) -> None:
             progress(step.done / step.total, desc=f"Shot {step.label} ({step.done} of {step.total})")
 
         progress(0, desc=f"Drawing the shots of scene(s) {', '.join(scenes or [])}…")
-        result = studio.build_storyboard(StoryboardRequest(
+        result = studio.storyboards.build(StoryboardRequest(
             project=project or DEFAULT_PROJECT, scenes=list(scenes or []), style=style or DEFAULT_STYLE,
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank to keep each scene's"),
             steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
@@ -89,7 +89,7 @@ def build(ui: UiContext) -> None:
         ), actor=actor, progress=report)
         gallery = []
         for step in shots:
-            frame = studio.get_frame(step.frame_id, actor=actor)
+            frame = studio.frames.get(step.frame_id, actor=actor)
             kept = " · kept from an earlier run" if step.skipped else ""
             gallery.append((frame.path, f"shot {step.label} · frame {frame.id}{kept}"))
         return gallery, result.to_json()
@@ -97,7 +97,7 @@ def build(ui: UiContext) -> None:
     def storyboard_sheet(actor: Actor, project: str, scenes: list[str] | None, style: str, columns: float,
                          page_size: str) -> Laid:
         """The sheet of the scenes' shots (selects first, else the newest frame in the style): pages and PDF."""
-        sheet = studio.storyboard_sheet(project or DEFAULT_PROJECT, list(scenes or []), columns=int(columns),
+        sheet = studio.storyboards.sheet(project or DEFAULT_PROJECT, list(scenes or []), columns=int(columns),
                                         page_size=page_size, style=style or DEFAULT_STYLE, actor=actor)
         count = len(sheet.pages)
         pages = [(page, f"page {number} of {count}") for number, page in enumerate(sheet.pages, start=1)]

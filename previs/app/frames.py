@@ -1,0 +1,205 @@
+"""The frames desk: set concepts (typed or from a stored scene, in a style), variations, listing, reproduction.
+
+Prompts are rendered here from the department templates, fitted to the loaded model's text encoder; the
+pictures themselves are made by the frame pipeline, so every frame passes the consent gate and is signed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+
+from previs.access.permissions import Action, Actor
+from previs.app.models import ModelDesk
+from previs.app.pipeline import FramePipeline
+from previs.app.recording import FrameContext, FrameRecorder, InputImage
+from previs.app.requests import FRAME_KINDS, FrameInfo, FrameRequest, Reproduction
+from previs.app.reviews import ReviewDesk, current_statuses
+from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
+from previs.errors import InvalidRequest, NotFound
+from previs.generation.limits import GenerationRequest
+from previs.media.imaging import pixel_sha256
+from previs.prompts import CostumeDetails, PromptLibrary
+from previs.provenance.record import FrameDetails, FrameRecord, SceneRef, ShotRef, TemplateRecord
+from previs.storage import Database
+from previs.storage.projects import check_project_name
+
+WITHDRAWN_MESSAGE = "frame {} is withdrawn: the consent it relied on was revoked or expired"
+
+
+class FrameDesk:
+    """Frames of every kind as users ask for them; each method checks the actor's role first."""
+
+    def __init__(self, database: Database, pipeline: FramePipeline, models: ModelDesk, scenes: SceneDesk,
+                 reviews: ReviewDesk, prompts: PromptLibrary, recorder: FrameRecorder):
+        self._database = database
+        self._pipeline = pipeline
+        self._models = models
+        self._scenes = scenes
+        self._reviews = reviews
+        self._prompts = prompts
+        self._recorder = recorder
+
+    def generate(self, request: FrameRequest, *, actor: Actor) -> list[FrameInfo]:
+        """Generate and store concept frames; every frame of the request is stored, or none is."""
+        actor.require(Action.BUILD_STORYBOARD if request.kind == "storyboard" else Action.GENERATE_SET)
+        project = check_project_name(request.project)
+        if request.kind not in FRAME_KINDS:
+            raise InvalidRequest(f"unknown frame kind {request.kind!r}: use one of {', '.join(FRAME_KINDS)}")
+        prompt, negative, context = self._prompt(request, project, actor)
+        return self._pipeline.run(
+            GenerationRequest(
+                prompt=prompt, negative_prompt=negative, seed=request.seed,
+                steps=request.steps, guidance=request.guidance, width=request.width, height=request.height,
+                scheduler=request.scheduler, count=request.count,
+            ),
+            context,
+            actor=actor,
+        )
+
+    def _prompt(self, request: FrameRequest, project: str, actor: Actor) -> tuple[str, str, FrameContext]:
+        """The text the model gets, and the frame's context (scene, shot, template) it came from."""
+        if not request.templated:
+            if not request.prompt.strip():
+                raise InvalidRequest("prompt is empty: describe what the frame should show, or pick a scene")
+            unread = unread_tail(request.prompt, *self._models.token_counter())
+            fit = (f"The text encoder reads only the start of this prompt; it ignores: {unread!r}. "
+                   "Shorten the prompt, or pick a scene and style to have it fitted.") if unread else None
+            context = FrameContext(project=project, kind=request.kind, user=actor.name,
+                                   details=FrameDetails(prompt_fit=fit))
+            return request.prompt, request.negative_prompt, context
+        scene = self._scenes.scene(project, request.scene, actor=actor) if request.scene is not None else None
+        if scene is not None and request.prompt.strip():
+            raise InvalidRequest(f"pick scene {scene.number} or type a description, not both: the frame is drawn "
+                                 "from the scene's own text, and the description would be ignored")
+        if scene is None and not request.prompt.strip():
+            raise InvalidRequest(f"a {request.kind} frame needs a scene number or a description of the scene")
+        shot = _shot(scene, request) if request.kind == "storyboard" else None
+        count_tokens, token_limit = self._models.token_counter()
+        rendered = self._prompts.render(
+            request.kind, scene=scene.to_scene() if scene else None,
+            description=None if scene else request.prompt, shot=shot.to_shot() if shot else None,
+            costume=CostumeDetails(request.costume) if request.kind == "costume" else None,
+            style=request.style, count_tokens=count_tokens, token_limit=token_limit,
+        )
+        negative = ", ".join(part for part in (rendered.negative_prompt, request.negative_prompt) if part)
+        details = FrameDetails(
+            prompt_template=TemplateRecord.from_json(rendered.to_record()),
+            scene=SceneRef(scene.number, scene.heading) if scene is not None else None,
+            shot=ShotRef(shot.order, shot.description, shot.size, shot.angle) if shot is not None else None,
+        )
+        return rendered.prompt, negative, FrameContext(
+            project=project, kind=request.kind, user=actor.name, scene_id=scene.id if scene else None,
+            shot_id=shot.id if shot else None, details=details,
+        )
+
+    def vary(self, frame_id: int, *, count: int = 4, strength: float = 0.6, seed: int | None = None,
+             changes: str = "", actor: Actor) -> list[FrameInfo]:
+        """Variations of a stored frame (image-to-image over it, new seeds), optionally with requested
+        ``changes`` added to its prompt; the new frames keep its scene and shot and name it as their parent."""
+        actor.require(Action.GENERATE_SET)
+        parent = self.get(frame_id, actor=actor)
+        generation = parent.record.generation
+        if generation.prompt is None or generation.scheduler is None:
+            raise InvalidRequest(f"frame {frame_id} is a composed board; vary one of its variants instead")
+        with Image.open(parent.path) as opened:
+            picture = opened.convert("RGB")
+        changes = changes.strip()
+        context = FrameContext(
+            project=parent.project, kind=parent.kind, user=actor.name, parent_id=parent.id,
+            scene_id=parent.scene_id, shot_id=parent.shot_id,
+            inputs=[InputImage("parent_frame", f"frame {parent.id}", Path(parent.path).read_bytes(), "init_image")],
+            details=replace(parent.record.details.carried(), changes=changes or None),
+        )
+        return self._pipeline.run(
+            GenerationRequest(prompt=", ".join(part for part in (changes, generation.prompt) if part),
+                              negative_prompt=generation.negative_prompt or "", seed=seed, steps=generation.steps,
+                              guidance=generation.guidance, scheduler=generation.scheduler, count=count,
+                              mode="image-to-image", init_image=picture, strength=strength),
+            context, actor=actor, likeness=parent.record.details.likeness_uses or (),
+        )
+
+    def list(self, *, project: str | None = None, kind: str | None = None, limit: int = 100,
+             actor: Actor) -> list[FrameInfo]:
+        """Frames users may see: those whose consent was withdrawn are left out."""
+        actor.require(Action.VIEW)
+        if not 1 <= limit <= 10_000:
+            raise InvalidRequest(f"limit {limit} is out of range: use 1 to 10000")
+        with self._database.unit_of_work() as work:
+            if project is not None:
+                work.projects.get(project)
+            rows = work.frames.list(project=project, limit=limit, kind=kind)
+            reviews = current_statuses(work, [row.id for row in rows])
+            return [self._pipeline.info(row, row.project.name, reviews[row.id]) for row in rows]
+
+    def get(self, frame_id: int, *, actor: Actor) -> FrameInfo:
+        actor.require(Action.VIEW)
+        with self._database.unit_of_work() as work:
+            row = work.frames.get(frame_id)
+            if row.status != "active":
+                raise NotFound(WITHDRAWN_MESSAGE.format(frame_id))
+            return self._pipeline.info(row, row.project.name, current_statuses(work, [row.id])[row.id])
+
+    def pending(self, *, project: str | None = None, limit: int = 200, actor: Actor) -> list[FrameInfo]:
+        """The review queue as frames, oldest first, for front ends that show them."""
+        frame_ids = self._reviews.pending(project=project, limit=limit, actor=actor)
+        with self._database.unit_of_work() as work:
+            rows = [work.frames.get(frame_id) for frame_id in frame_ids]
+            return [self._pipeline.info(row, row.project.name) for row in rows if row.status == "active"]
+
+    def reproduce(self, frame_id: int, *, actor: Actor) -> Reproduction:
+        """Re-run a frame's recorded request (same batch, same inputs) and compare the pixels."""
+        frame = self.get(frame_id, actor=actor)
+        generation = frame.record.generation
+        if frame.record.composed:  # a board: composed from variants, not drawn by the model
+            raise InvalidRequest(f"frame {frame_id} is a composed board; reproduce its variant frames instead")
+        if generation.model.source != self._models.source:
+            raise InvalidRequest(f"frame {frame_id} was made with {generation.model.name}; start previs with "
+                                 f"--model {generation.model.source} to reproduce it")
+        images = self._pipeline.rerun(
+            GenerationRequest.from_record(generation, **self._recorded_inputs(frame.record)),
+            project=frame.project, likeness=frame.record.details.likeness_uses or (), actor=actor,
+            detail={"kind": "reproduce", "frame_id": frame_id})
+        index = generation.batch.index if generation.batch is not None else 0
+        reproduced = pixel_sha256(images[index].image)
+        return Reproduction(frame_id, reproduced == frame.sha256, frame.sha256, reproduced,
+                            generation.model.name, generation.device or "")
+
+    def _recorded_inputs(self, record: FrameRecord) -> dict[str, Image.Image]:
+        """The input pictures the generator was fed (kept by sha256 in the inputs store)."""
+        found: dict[str, Image.Image] = {}
+        for item in record.inputs:
+            if item.feeds:
+                data = self._recorder.inputs.read(self._recorder.inputs.relative_path(item.sha256))
+                image = Image.open(io.BytesIO(data))
+                found[item.feeds] = image.convert("L" if item.feeds == "mask_image" else "RGB")
+        return found
+
+
+def _shot(scene: SceneInfo | None, request: FrameRequest) -> ShotInfo:
+    if scene is None:
+        raise InvalidRequest("a storyboard frame needs --scene (and optionally --shot)")
+    order = request.shot or 1
+    found = next((shot for shot in scene.shots if shot.order == order), None)
+    if found is None:
+        raise InvalidRequest(f"scene {scene.number} has shots 1 to {len(scene.shots)}; there is no shot {order}")
+    return found
+
+
+def unread_tail(prompt: str, count_tokens: Callable[[str], int], token_limit: int) -> str:
+    """The words at the end of a prompt that the text encoder will not see ("" when it all fits)."""
+    if count_tokens(prompt) <= token_limit:
+        return ""
+    words = prompt.split()
+    low, high = 0, len(words)  # the longest prefix of words that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count_tokens(" ".join(words[:middle])) <= token_limit:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[low:])

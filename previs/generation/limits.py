@@ -1,0 +1,226 @@
+"""What a generation request may ask for, as torch-free constants and request types.
+
+The domain (fittings, figures, boards) and the front ends import limits from here, never from the generator,
+so they stay importable without torch; ``check_request`` is the one validation every request passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from previs.errors import InvalidRequest
+from previs.settings import DEFAULT_MODEL
+
+TINY_MODEL = DEFAULT_MODEL  # the built-in offline placeholder model, what runs when nothing else is configured
+MODES = ("text-to-image", "image-to-image", "inpaint")
+SCHEDULERS: dict[str, str | None] = {
+    "default": None,  # whatever the checkpoint ships with
+    "ddim": "DDIMScheduler",
+    "euler": "EulerDiscreteScheduler",
+    "euler_a": "EulerAncestralDiscreteScheduler",
+    "dpmpp_2m": "DPMSolverMultistepScheduler",
+    "unipc": "UniPCMultistepScheduler",
+}
+MAX_SEED = 2**32 - 1
+MIN_SIDE, MAX_SIDE = 64, 2048
+MAX_STEPS = 150
+MAX_GUIDANCE = 30.0
+MAX_COUNT = 8
+MAX_PROMPT_CHARS = 2000
+# Inpainted pixels are blended into the original over this many pixels around the mask's edge; beyond that the
+# original is kept exactly (the VAE round trip would otherwise change every pixel of the picture).
+INPAINT_BLEND_RADIUS = 4
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything that decides the pixels. ``None`` means "the model's default" (resolved and recorded)."""
+
+    prompt: str
+    negative_prompt: str = ""
+    seed: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    width: int | None = None
+    height: int | None = None
+    scheduler: str = "default"
+    count: int = 1
+    mode: str = "text-to-image"
+    init_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
+    strength: float = 0.75
+
+    @classmethod
+    def from_record(cls, record: GenerationRecord, *, init_image: Image.Image | None = None,
+                    mask_image: Image.Image | None = None) -> GenerationRequest:
+        """The request that made a recorded batch again (its first seed, its size), given the recorded inputs."""
+        if record.prompt is None or record.scheduler is None:
+            raise InvalidRequest("a composed board was not drawn by the model: reproduce its variants instead")
+        return cls(prompt=record.prompt, negative_prompt=record.negative_prompt or "", seed=record.seeds[0],
+                   steps=record.steps, guidance=record.guidance, width=record.width, height=record.height,
+                   scheduler=record.scheduler, count=len(record.seeds), mode=record.mode,
+                   init_image=init_image, mask_image=mask_image,
+                   strength=record.strength if record.strength is not None else 0.75)
+
+
+
+
+def check_request(request: GenerationRequest) -> None:
+    """Reject bad input before any model work, each with a message naming the field and what is allowed."""
+    if not request.prompt or not request.prompt.strip():
+        raise InvalidRequest("prompt is empty: describe what the frame should show")
+    if len(request.prompt) > MAX_PROMPT_CHARS or len(request.negative_prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"prompt and negative prompt are limited to {MAX_PROMPT_CHARS} characters")
+    if request.seed is not None and not 0 <= request.seed <= MAX_SEED:
+        raise InvalidRequest(f"seed {request.seed} is out of range: use 0 to {MAX_SEED}, or leave it out")
+    if request.steps is not None and not 1 <= request.steps <= MAX_STEPS:
+        raise InvalidRequest(f"steps {request.steps} is out of range: use 1 to {MAX_STEPS}")
+    if request.guidance is not None and not 0.0 <= request.guidance <= MAX_GUIDANCE:
+        raise InvalidRequest(f"guidance {request.guidance} is out of range: use 0 to {MAX_GUIDANCE:g}")
+    for name in ("width", "height"):
+        value = getattr(request, name)
+        if value is not None and (value % 8 or not MIN_SIDE <= value <= MAX_SIDE):
+            raise InvalidRequest(
+                f"{name} {value} is not allowed: use a multiple of 8 from {MIN_SIDE} to {MAX_SIDE}"
+            )
+    if not 1 <= request.count <= MAX_COUNT:
+        raise InvalidRequest(f"count {request.count} is out of range: use 1 to {MAX_COUNT} images per request")
+    if request.scheduler not in SCHEDULERS:
+        raise InvalidRequest(f"unknown scheduler {request.scheduler!r}: use one of {', '.join(SCHEDULERS)}")
+    if request.mode not in MODES:
+        raise InvalidRequest(f"unknown mode {request.mode!r}: use one of {', '.join(MODES)}")
+    _check_input_images(request)
+
+
+def _check_input_images(request: GenerationRequest) -> None:
+    if request.mode == "text-to-image":
+        if request.init_image is not None or request.mask_image is not None:
+            raise InvalidRequest("text-to-image takes no input image: use image-to-image or inpaint mode")
+        return
+    if request.init_image is None:
+        raise InvalidRequest(f"{request.mode} needs an input image")
+    width, height = request.init_image.size
+    if width % 8 or height % 8:
+        raise InvalidRequest(f"input image is {width}x{height}: both sides must be multiples of 8")
+    if (request.width, request.height) not in ((None, None), (width, height)):
+        raise InvalidRequest(f"width/height must match the input image ({width}x{height}) or be left out")
+    if not 0.0 < request.strength <= 1.0:
+        raise InvalidRequest(f"strength {request.strength} is out of range: use more than 0, up to 1")
+    if request.mode == "inpaint":
+        if request.mask_image is None:
+            raise InvalidRequest("inpaint needs a mask (white = paint, black = keep)")
+        if request.mask_image.size != (width, height):
+            raise InvalidRequest(
+                f"mask is {request.mask_image.size[0]}x{request.mask_image.size[1]} but the image is "
+                f"{width}x{height}: they must be the same size"
+            )
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """Which model drew a picture, as its generation record names it."""
+
+    name: str
+    source: str
+    revision: str | None
+    licence: str
+    placeholder: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "revision": self.revision, "licence": self.licence,
+                "placeholder": self.placeholder}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelRecord:
+        return cls(data["name"], data["source"], data.get("revision"), data["licence"], bool(data["placeholder"]))
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """Where a picture sat in its pipeline call: ``index`` of ``size`` (and how many requests were merged)."""
+
+    index: int
+    size: int
+    merged_requests: int | None = None
+    merged_images: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _without_none({"index": self.index, "size": self.size, "merged_requests": self.merged_requests,
+                              "merged_images": self.merged_images})
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BatchRecord:
+        return cls(data["index"], data["size"], data.get("merged_requests"), data.get("merged_images"))
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    """How one picture was made: every choice that decides its pixels, written by the generator.
+
+    A board composed from variants (``mode == "composition"``) has no prompt, steps or pipeline; those fields
+    are ``None`` and left out of the JSON, as are ``strength`` (text-to-image) and ``blend_radius`` (not inpaint).
+    """
+
+    mode: str
+    model: ModelRecord
+    seed: int
+    seeds: tuple[int, ...]
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    width: int | None = None
+    height: int | None = None
+    pipeline: str | None = None
+    scheduler: str | None = None  # the scheduler asked for ("default", "euler", ...)
+    scheduler_class: str | None = None  # the class that ran
+    device: str | None = None
+    dtype: str | None = None
+    libraries: dict[str, str] | None = None
+    fast_paths: dict[str, Any] | None = None  # the speed-ups in force (generation/fast_paths.py)
+    batch: BatchRecord | None = None
+    strength: float | None = None
+    blend_radius: int | None = None
+    variants: int | None = None  # composition: how many variants the board shows
+
+    def to_json(self) -> dict[str, Any]:
+        scheduler = None if self.scheduler is None else {"requested": self.scheduler, "class": self.scheduler_class}
+        return _without_none({
+            "model": self.model.to_json(), "pipeline": self.pipeline, "scheduler": scheduler, "mode": self.mode,
+            "prompt": self.prompt, "negative_prompt": self.negative_prompt, "steps": self.steps,
+            "guidance": self.guidance, "width": self.width, "height": self.height, "seeds": list(self.seeds),
+            "device": self.device, "dtype": self.dtype, "libraries": self.libraries, "strength": self.strength,
+            "blend_radius": self.blend_radius, "fast_paths": self.fast_paths, "seed": self.seed,
+            "batch": None if self.batch is None else self.batch.to_json(), "variants": self.variants,
+        })
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GenerationRecord:
+        scheduler = data.get("scheduler") or {}
+        batch = data.get("batch")
+        return cls(
+            mode=data["mode"], model=ModelRecord.from_json(data["model"]), seed=int(data["seed"]),
+            seeds=tuple(int(seed) for seed in data["seeds"]), prompt=data.get("prompt"),
+            negative_prompt=data.get("negative_prompt"), steps=data.get("steps"), guidance=data.get("guidance"),
+            width=data.get("width"), height=data.get("height"), pipeline=data.get("pipeline"),
+            scheduler=scheduler.get("requested"), scheduler_class=scheduler.get("class"),
+            device=data.get("device"), dtype=data.get("dtype"), libraries=data.get("libraries"),
+            fast_paths=data.get("fast_paths"), batch=None if batch is None else BatchRecord.from_json(batch),
+            strength=data.get("strength"), blend_radius=data.get("blend_radius"), variants=data.get("variants"),
+        )
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One picture and the complete account of how it was made."""
+
+    image: Image.Image
+    seed: int
+    generation: GenerationRecord
