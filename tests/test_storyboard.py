@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,10 @@ from pypdf import PdfReader
 
 from previs.access.permissions import Actor, Role
 from previs.app.storyboards import ShotProgress, StoryboardRequest
-from previs.app.studio import Studio
-from previs.errors import ConsentRefused, InvalidRequest, PermissionDenied
+from previs.app.studio import Studio, open_studio
+from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
+from previs.generation.generator import Generator
+from previs.settings import Settings
 from tests.test_cli import in_process
 from tests.test_scene_desk import THREE_SCENES
 
@@ -175,3 +177,47 @@ def test_cli_storyboard_writes_pdf_and_png(settings, capsys, monkeypatch, tmp_pa
     assert (tmp_path / "board.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "board.png").exists()
     code, _, err = in_process(settings, capsys, monkeypatch, "storyboard", "--project", "L", "--scene", "7")
     assert code == 1 and "no scene '7'" in err
+
+
+class MovableClock:
+    """The studio's clock, which a test can move to tomorrow."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_the_day_after_a_grant_lapses_its_shots_are_redrawn_under_the_gate_not_skipped(
+        settings: Settings, tiny_generator: Generator) -> None:
+    """Regression: with a grant that ended yesterday, a re-run reported every shot as skipped (the resume check
+    ran before the expiry sweep) and then failed with 'frame N is withdrawn' when the frames were shown."""
+    clock = MovableClock()
+    studio = open_studio(settings, generator=tiny_generator, clock=clock)
+    try:
+        studio.scenes.import_script(THREE_SCENES, project="Lighthouse", actor=PRODUCER)
+        studio.consent.add_performer("Keeper", actor=PRODUCER)
+        grant = studio.consent.grant("Keeper", project="Lighthouse", uses=["likeness_reference"],
+                                     description="storyboard frames of the cliff scene for the producers",
+                                     valid_until=clock.now.date(), actor=PRODUCER)
+        first = studio.storyboards.build(request(scenes=("1",)), actor=PRODUCER)
+        lapsing = {frame_id for frame_id in first.drawn
+                   if studio.frames.get(frame_id, actor=PRODUCER).record.consent_grants == (grant.id,)}
+        others = set(first.drawn) - lapsing
+        assert lapsing and others, "the scene needs shots with and without the performer"
+
+        clock.now += timedelta(days=1)  # midnight has passed: the grant has lapsed
+        reported: list[ShotProgress] = []
+        with pytest.raises(ConsentRefused, match="Keeper"):
+            studio.storyboards.build(request(scenes=("1",)), actor=PRODUCER, progress=reported.append)
+        assert {step.frame_id for step in reported if step.skipped} <= others, "no withdrawn frame is 'skipped'"
+        for step in reported:  # every frame the job reported can be shown
+            assert studio.frames.get(step.frame_id, actor=PRODUCER).status == "active"
+        for frame_id in lapsing:
+            with pytest.raises(NotFound, match="withdrawn"):
+                studio.frames.get(frame_id, actor=PRODUCER)
+        expired = [event for event in studio.consent.audit(actor=PRODUCER) if event.kind == "expired"]
+        assert [event.grant_id for event in expired] == [grant.id]
+    finally:
+        studio.close()

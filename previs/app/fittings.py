@@ -116,8 +116,8 @@ class FittingDesk:
         )
         return FittingResult(board=frames[-1], variants=frames[:-1])
 
-    @staticmethod
-    def figures() -> list[FigureListing]:
+    def figures(self, *, actor: Actor) -> list[FigureListing]:
         """The built-in figures and the regions a fitting can paint on each."""
+        actor.require(Action.VIEW)
         return [FigureListing(name, (figure := load_figure(name)).title, figure.image.size, list(figure.regions))
                 for name in list_figures()]

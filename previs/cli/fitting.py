@@ -54,7 +54,8 @@ def fit(
 
 def figures(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] = False) -> None:
     """List the built-in mannequin figures and the regions a fitting can paint."""
-    listing = state(context).studio.fittings.figures()
+    studio = state(context).studio
+    listing = studio.fittings.figures(actor=studio.local_actor)
     if as_json:
         print_json([item.to_json() for item in listing])
         return

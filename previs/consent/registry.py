@@ -285,9 +285,10 @@ class ConsentRegistry:
             people = {person.id: person.name for person in work.consent.performers()}
             projects = {project.id: project.name for project in work.projects.all()}
             return [
-                EventInfo(event.id, event.kind, event.grant_id, people.get(event.performer_id),
-                          projects.get(event.project_id), event.actor, event.reason, dict(event.detail),
-                          _iso(event.created_at))
+                EventInfo(event.id, event.kind, event.grant_id,
+                          None if event.performer_id is None else people.get(event.performer_id),
+                          None if event.project_id is None else projects.get(event.project_id),
+                          event.actor, event.reason, dict(event.detail), _iso(event.created_at))
                 for event in work.consent.events()
             ]
 

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from previs.errors import InvalidRequest
 from previs.generation.limits import MAX_COUNT
 from previs.media.fonts import FontSet, sheet_fonts
+from previs.media.palette import HAIRLINE, INK, LETTERBOX, MUTED, PAPER, RULE, Colour
 
 PANEL_WIDTH = 320
 MAX_COLUMNS = 5
@@ -29,15 +30,6 @@ CAPTION_GAP = 8
 TEXT_LINES = 4
 AI_NOTE = "AI-generated previs costume fitting · concept only, not final imagery"
 ELLIPSIS = "…"
-
-Colour = tuple[int, int, int]
-PAPER: Colour = (250, 250, 248)
-INK: Colour = (28, 28, 32)
-MUTED: Colour = (112, 112, 120)
-LETTERBOX: Colour = (16, 16, 18)
-RULE: Colour = (40, 40, 46)
-HAIRLINE: Colour = (176, 176, 184)
-
 
 @dataclass(frozen=True)
 class _Style:

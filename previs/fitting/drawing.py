@@ -78,10 +78,12 @@ def _shade(cover: np.ndarray, roundness: float, radius: int) -> np.ndarray:
     dy, dx = np.gradient(height)
     norm = np.sqrt(dx * dx + dy * dy + 1.0)
     lambert = np.clip((-dx * _LIGHT[0] - dy * _LIGHT[1] + _LIGHT[2]) / norm, 0.0, 1.0)
-    return BODY * (_AMBIENT + _DIFFUSE * lambert)[:, :, None]
+    colour: np.ndarray = BODY * (_AMBIENT + _DIFFUSE * lambert)[:, :, None]
+    return colour
 
 
 def _over(canvas: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """``colour`` (one colour or a per-pixel field) laid over ``canvas`` with per-pixel ``alpha``."""
     a = alpha[:, :, None]
-    return canvas * (1.0 - a) + colour * a
+    blended: np.ndarray = canvas * (1.0 - a) + colour * a
+    return blended

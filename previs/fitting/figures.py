@@ -169,7 +169,8 @@ def mask_figure(figure: Figure, mask: Image.Image) -> Figure:
 def _working_size(size: tuple[int, int]) -> tuple[int, int]:
     """Scaled down to fit PHOTO_MAX_SIDE (never up), each side rounded to a multiple of 8."""
     factor = min(1.0, PHOTO_MAX_SIDE / max(size))
-    return tuple(max(8, round(side * factor / 8) * 8) for side in size)
+    width, height = (max(8, round(side * factor / 8) * 8) for side in size)
+    return width, height
 
 
 def _body_masks(body: mannequin.Mannequin, size: tuple[int, int], scale: float, offset: tuple[float, float],

@@ -145,7 +145,8 @@ def _torso(turn: float) -> Part:
 
 def _torso_section(y: float) -> tuple[float, float, float, float]:
     rows = np.array(_TORSO_ROWS, dtype=float)
-    return y, *(float(np.interp(y, rows[:, 0], rows[:, column])) for column in (1, 2, 3))
+    cz, half_width, half_depth = (float(np.interp(y, rows[:, 0], rows[:, column])) for column in (1, 2, 3))
+    return y, cz, half_width, half_depth
 
 
 def _head(turn: float) -> list[Part]:
@@ -219,10 +220,18 @@ def _segment(
     """A limb segment between two joints, shortened by ``trim`` at each end so the joint ball shows."""
     length = math.dist(start, end)
     t0, t1 = trim[0] / length, 1.0 - trim[1] / length
-    a = tuple(s + (e - s) * t0 for s, e in zip(start, end, strict=True))
-    b = tuple(s + (e - s) * t1 for s, e in zip(start, end, strict=True))
+    a, b = _along(start, end, t0), _along(start, end, t1)
     outline, roundness = _limb(a, b, profile, turn)
     return Part(name, group, outline, depth, roundness)
+
+
+def _along(start: Vec3, end: Vec3, t: float) -> Vec3:
+    """The point a fraction ``t`` of the way from ``start`` to ``end``."""
+    return (
+        start[0] + (end[0] - start[0]) * t,
+        start[1] + (end[1] - start[1]) * t,
+        start[2] + (end[2] - start[2]) * t,
+    )
 
 
 def _ball(name: str, group: str, centre: Vec3, radius: float, turn: float, depth: float) -> Part:

@@ -16,9 +16,10 @@ import numpy as np
 SUPERSAMPLE = 4
 
 Point = tuple[float, float]
+Outline = Sequence[Point] | np.ndarray  # points in order, or an (n, 2) array of them
 
 
-def polygon_samples(outline: Sequence[Point], size: tuple[int, int], s: int = SUPERSAMPLE) -> np.ndarray:
+def polygon_samples(outline: Outline, size: tuple[int, int], s: int = SUPERSAMPLE) -> np.ndarray:
     """Boolean (height*s, width*s) array: which sub-pixel sample centres lie inside the closed outline."""
     width, height = size
     inside = np.zeros((height * s, width * s + 1), dtype=np.int32)
@@ -50,10 +51,11 @@ def coverage(samples: np.ndarray, s: int = SUPERSAMPLE) -> np.ndarray:
     """Fraction of each pixel's samples that are set, as float64 in [0, 1]."""
     height, width = samples.shape[0] // s, samples.shape[1] // s
     counts = samples.reshape(height, s, width, s).sum(axis=(1, 3), dtype=np.int64)
-    return counts / float(s * s)
+    fractions: np.ndarray = counts / float(s * s)
+    return fractions
 
 
-def polygon_coverage(outline: Sequence[Point], size: tuple[int, int]) -> np.ndarray:
+def polygon_coverage(outline: Outline, size: tuple[int, int]) -> np.ndarray:
     """Anti-aliased (height, width) coverage of a closed outline; the work is done only over its bounding box."""
     result = np.zeros((size[1], size[0]))
     points = np.asarray(outline, dtype=float)
@@ -66,7 +68,7 @@ def polygon_coverage(outline: Sequence[Point], size: tuple[int, int]) -> np.ndar
     return result
 
 
-def polyline_coverage(points: Sequence[Point], size: tuple[int, int], width: float) -> np.ndarray:
+def polyline_coverage(points: Outline, size: tuple[int, int], width: float) -> np.ndarray:
     """Anti-aliased coverage of an open polyline ``width`` pixels wide, from each pixel centre's distance."""
     result = np.zeros((size[1], size[0]))
     half = width / 2
@@ -92,7 +94,10 @@ def window_sum(values: np.ndarray, radius: int) -> np.ndarray:
     padded = np.pad(values, ((radius + 1, radius), (radius + 1, radius)))
     dtype = np.int64 if padded.dtype.kind in "bi" else np.float64
     integral = padded.cumsum(axis=0, dtype=dtype).cumsum(axis=1, dtype=dtype)
-    return integral[size:, size:] - integral[:-size, size:] - integral[size:, :-size] + integral[:-size, :-size]
+    sums: np.ndarray = (
+        integral[size:, size:] - integral[:-size, size:] - integral[size:, :-size] + integral[:-size, :-size]
+    )
+    return sums
 
 
 def box_blur(values: np.ndarray, radius: int) -> np.ndarray:
@@ -124,4 +129,5 @@ def extend_up(mask: np.ndarray, distance: int) -> np.ndarray:
     height = mask.shape[0]
     counts = np.concatenate([np.zeros((1, mask.shape[1]), np.int64), mask.cumsum(axis=0, dtype=np.int64)])
     below = np.minimum(np.arange(height) + distance + 1, height)
-    return (counts[below] - counts[:-1]) > 0
+    extended: np.ndarray = (counts[below] - counts[:-1]) > 0
+    return extended

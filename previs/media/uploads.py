@@ -360,7 +360,10 @@ def _mask_values(image: Image.Image) -> Image.Image:
     """The mode "L" values a mask is thresholded on: alpha where some pixel is transparent, else brightness."""
     if _has_alpha(image):
         alpha = image.convert("RGBA").getchannel("A")
-        if alpha.getextrema()[0] < MASK_THRESHOLD:
+        lowest = alpha.getextrema()[0]
+        if not isinstance(lowest, (int, float)):  # one band gives (min, max), not one pair per band
+            raise TypeError(f"expected the extrema of one band, got {lowest!r}")
+        if lowest < MASK_THRESHOLD:
             return alpha
     return image.convert("L")
 

@@ -43,7 +43,7 @@ TEMPLATES_DIR = "templates"
 STYLES_FILE = "styles.toml"
 NEGATIVE_FILE = "negative.toml"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_TEMPLATE_KEYS = {
+_TEMPLATE_KEYS: dict[str, type] = {
     "id": str,
     "version": int,
     "kind": str,
@@ -52,10 +52,10 @@ _TEMPLATE_KEYS = {
     "default_style": str,
     "part": list,
 }
-_PART_KEYS = {"name": str, "text": str, "required": bool, "split": str}
+_PART_KEYS: dict[str, type] = {"name": str, "text": str, "required": bool, "split": str}
 _PART_OPTIONAL = {"required", "split"}
-_STYLE_KEYS = {"name": str, "prompt": str, "negative": str}
-_NEGATIVE_KEYS = {"base": str}
+_STYLE_KEYS: dict[str, type] = {"name": str, "prompt": str, "negative": str}
+_NEGATIVE_KEYS: dict[str, type] = {"base": str}
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def _load_templates(folder: Path, styles: dict[str, StylePreset]) -> list[Prompt
     paths = sorted(folder.glob("*.toml"))
     if not paths:
         raise TemplateError(f"{folder}: no template files (*.toml)")
-    seen: dict[str, Path] = {}
+    seen: dict[tuple[str, str], Path] = {}  # (field, value) -> the file that has it
     templates = []
     for path in paths:
         template = _parse_template(path, _read_toml(path), styles)

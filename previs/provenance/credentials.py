@@ -33,7 +33,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import c2pa
 from PIL import Image
@@ -309,7 +309,7 @@ def _record(assertions: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _plain_json(record: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        return json.loads(canonical_json(record))
+        return cast("dict[str, Any]", json.loads(canonical_json(record)))  # canonical JSON of a mapping
     except (TypeError, ValueError) as error:
         raise InvalidRequest(f"the generation record must be JSON-serialisable: {error}") from error
 

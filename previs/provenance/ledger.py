@@ -18,7 +18,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from previs.errors import InvalidRequest
 from previs.media.imaging import canonical_json, sha256_bytes
@@ -41,6 +41,17 @@ class LedgerEntry:
     created_at: str  # ISO-8601 UTC
     prev_hash: str
     entry_hash: str
+
+
+class _HashedFields(TypedDict):
+    """The fields ``entry_hash`` covers: every ``LedgerEntry`` field but entry_hash itself."""
+
+    sequence: int
+    frame_sha256: str
+    pixel_sha256: str
+    record_sha256: str
+    created_at: str
+    prev_hash: str
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ def make_entry(
         if not _DIGEST.fullmatch(digest):
             raise InvalidRequest(f"{name} must be 64 lowercase hex digits, got {digest!r}")
     _require_utc(created_at)
-    fields = {
+    fields: _HashedFields = {
         "sequence": 1 if previous is None else previous.sequence + 1,
         "frame_sha256": frame_sha256,
         "pixel_sha256": pixel_sha256,

@@ -17,6 +17,17 @@ from PIL import Image
 
 from previs.errors import InvalidRequest
 from previs.media.fonts import FontSet
+from previs.media.palette import (
+    DIALOGUE_INK,
+    HAIRLINE,
+    INK,
+    LETTERBOX,
+    MUTED,
+    RULE,
+    STATUS_INK,
+    TAG_INK,
+    Colour,
+)
 from previs.version import __version__
 
 # Landscape page sizes in points, as fpdf2 defines them.
@@ -34,17 +45,6 @@ ROW_GAP = 14.0
 CAPTION_GAP = 4.0
 BODY_LINES = 5  # description and dialogue share these caption lines
 DIALOGUE_MIN_LINES = 2  # dialogue keeps at least this many of them when both overflow
-
-Color = tuple[int, int, int]
-INK: Color = (28, 28, 32)
-MUTED: Color = (112, 112, 120)
-RULE: Color = (40, 40, 46)
-HAIRLINE: Color = (176, 176, 184)
-LETTERBOX: Color = (16, 16, 18)
-TAG_INK: Color = (255, 255, 255)
-DIALOGUE_INK: Color = (34, 72, 128)
-STATUS_INK: Color = (176, 84, 16)
-
 
 @dataclass(frozen=True)
 class Panel:
@@ -73,7 +73,7 @@ class SheetHeader:
 class Style:
     size: float
     bold: bool
-    color: Color
+    color: Colour
 
     @property
     def leading(self) -> float:
@@ -102,7 +102,7 @@ class TextRun:
     text: str
     face: str
     size: float
-    color: Color
+    color: Colour
     width: float
 
 
@@ -114,8 +114,8 @@ class Box:
     y: float
     w: float
     h: float
-    fill: Color | None = None
-    stroke: Color | None = None
+    fill: Colour | None = None
+    stroke: Colour | None = None
 
 
 @dataclass(frozen=True)

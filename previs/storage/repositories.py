@@ -119,7 +119,7 @@ class ConsentRepository:
     def performers(self) -> Sequence[Performer]:
         return self._session.scalars(select(Performer).order_by(Performer.name)).all()
 
-    def performer_names(self) -> Sequence[Row[tuple[int, str, str]]]:
+    def performer_names(self) -> Sequence[Row[int, str, str]]:
         """Each performer's id, name and aliases (the JSON text stored): what the consent gate matches every
         prompt against, read without building an object or decoding JSON per performer."""
         return self._session.execute(_PERFORMER_NAMES).all()

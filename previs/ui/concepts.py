@@ -10,14 +10,12 @@ import gradio as gr
 from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
-from previs.ui.context import PROGRESS, UiContext
-from previs.ui.inputs import chosen_id, gallery_choice, whole_number
+from previs.ui.context import GENERATION, PROGRESS, UiContext
+from previs.ui.inputs import SIZES, chosen_id, gallery_choice, whole_number
 
-SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")
 MAX_FRAMES = 4
 NO_SCENE = ("(none: the description alone)", "")
 NO_STYLE = ("(none: the description as typed)", "")
-GENERATION = "generator"  # the queue's concurrency group for events that run the model (ui.generation_slots)
 
 # What an event returns: the gallery items, the details panel and the ids of the frames shown (in gallery order).
 Shown = tuple[list[tuple[str, str]], list[dict[str, Any]], list[int]]

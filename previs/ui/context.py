@@ -33,6 +33,7 @@ R = TypeVar("R")
 # The default of a handler's ``progress`` parameter: a marker, for which Gradio passes a fresh tracker per call.
 PROGRESS = gr.Progress()
 BATCHED_GENERATION_SLOTS = 4
+GENERATION = "generator"  # the queue's concurrency group for events that run the model (generation_slots)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,7 @@ from previs.fitting.request import DEFAULT_FIGURE, DEFAULT_REGION, FittingReques
 from previs.generation.limits import MAX_COUNT
 from previs.media.uploads import load_drawn_mask, load_image_upload, load_mask_upload
 from previs.ui.canvas import mask_canvas
-from previs.ui.concepts import GENERATION
-from previs.ui.context import PROGRESS, UiContext
+from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.inputs import whole_number
 
 # What a fitting shows: the board, the variants (gallery items) and how it was made.

@@ -6,6 +6,8 @@ import gradio as gr
 
 from previs.errors import InvalidRequest
 
+SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")  # frame sizes the tabs offer
+
 
 def whole_number(text: str | float | None, what: str, fix: str) -> int | None:
     """A number typed in a text box, or None when it is blank (the browser sends an empty gr.Number as 0,

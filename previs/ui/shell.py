@@ -12,7 +12,7 @@ from previs.app.studio import Studio
 from previs.ui.context import UiContext
 from previs.ui.tabs import TABS, TabSpec
 
-CHEAP_EVENTS_AT_ONCE = 4  # events that do not run the model; those share one slot (see concepts.GENERATION)
+CHEAP_EVENTS_AT_ONCE = 4  # events that do not run the model; those share one slot (see context.GENERATION)
 # Gradio serves frames from copies in its cache: sweep hourly, dropping copies older than an hour, so a frame
 # withdrawn when its consent is revoked does not stay reachable there for long.
 CACHE_SWEEP = (3600, 3600)

@@ -16,10 +16,9 @@ from previs.app.requests import DEFAULT_PROJECT
 from previs.app.scenes import SceneInfo
 from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardRequest
 from previs.errors import InvalidRequest
-from previs.ui.concepts import GENERATION, SIZES
-from previs.ui.context import PROGRESS, UiContext
+from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.downloads import served_file
-from previs.ui.inputs import whole_number
+from previs.ui.inputs import SIZES, whole_number
 
 PAGE_SIZES = ("A4", "Letter")
 SCENE_COLUMNS = ["Scene", "Heading", "Characters", "Shots"]
