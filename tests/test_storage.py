@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,34 @@ def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.M
     monkeypatch.undo()
     assert _everything_under(studio.served_directory) == []
     assert studio.frames.list(actor=studio.local_actor) == []
+
+
+def test_timestamps_are_written_and_read_back_in_utc(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'utc.db'}")
+    summer_in_berlin = datetime(2026, 7, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
+    with database.unit_of_work() as work:
+        project = work.projects.get_or_create("Clocks")
+        project.created_at = summer_in_berlin
+    with database.unit_of_work() as work:
+        read = work.projects.get("Clocks").created_at
+    assert read == summer_in_berlin and read.tzinfo is UTC and read.hour == 12, "one moment, read back as UTC"
+    with pytest.raises(StorageError, match="naive datetime"), database.unit_of_work() as work:
+        work.projects.get("Clocks").created_at = datetime(2026, 7, 1, 14, 30)
+    database.close()
+
+
+def test_read_rules_run_before_every_unit_of_work_but_not_inside_their_own(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'rules.db'}")
+    runs: list[int] = []
+
+    def rule() -> None:
+        runs.append(1)
+        with database.unit_of_work() as work:  # a rule's own reads do not run the rules again
+            work.projects.all()
+
+    database.add_read_rule(rule)
+    for _ in range(3):
+        with database.unit_of_work() as work:
+            work.projects.all()
+    assert len(runs) == 3
+    database.close()

@@ -29,7 +29,7 @@ from previs.fitting.request import (
 from previs.generation.limits import GeneratedImage, GenerationRecord, GenerationRequest
 from previs.media.imaging import encode_png
 from previs.prompts import PromptLibrary
-from previs.provenance.record import FittingRecord, FrameDetails, TemplateRecord
+from previs.provenance.record import FittingRecord, FrameDetails
 from previs.storage.projects import check_project_name
 
 BOARD_KIND = "costume"
@@ -86,7 +86,7 @@ class FittingDesk:
             project=project, kind="costume", user=actor.name,
             inputs=[subject, InputImage("mask", f"{request.region_name} mask", encode_png(mask),
                                         feeds="mask_image", ingredient=False)],
-            details=FrameDetails(fitting=fitting, prompt_template=TemplateRecord.from_json(rendered.to_record())),
+            details=FrameDetails(fitting=fitting, prompt_template=rendered),
         )
         likeness = [LikenessUse(request.performer, PHOTO_USE, "performer photo for a costume fitting")] if photo else []
 

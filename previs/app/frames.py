@@ -6,6 +6,7 @@ pictures themselves are made by the frame pipeline, so every frame passes the co
 
 from __future__ import annotations
 
+import builtins
 import io
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,7 +25,7 @@ from previs.errors import InvalidRequest, NotFound
 from previs.generation.limits import GenerationRequest
 from previs.media.imaging import pixel_sha256
 from previs.prompts import CostumeDetails, PromptLibrary
-from previs.provenance.record import FrameDetails, FrameRecord, SceneRef, ShotRef, TemplateRecord
+from previs.provenance.record import FrameDetails, FrameRecord, SceneRef, ShotRef
 from previs.storage import Database
 from previs.storage.projects import check_project_name
 
@@ -88,7 +89,7 @@ class FrameDesk:
         )
         negative = ", ".join(part for part in (rendered.negative_prompt, request.negative_prompt) if part)
         details = FrameDetails(
-            prompt_template=TemplateRecord.from_json(rendered.to_record()),
+            prompt_template=rendered,
             scene=SceneRef(scene.number, scene.heading) if scene is not None else None,
             shot=ShotRef(shot.order, shot.description, shot.size, shot.angle) if shot is not None else None,
         )
@@ -144,7 +145,8 @@ class FrameDesk:
                 raise NotFound(WITHDRAWN_MESSAGE.format(frame_id))
             return self._pipeline.info(row, row.project.name, current_statuses(work, [row.id])[row.id])
 
-    def pending(self, *, project: str | None = None, limit: int = 200, actor: Actor) -> list[FrameInfo]:
+    def pending(self, *, project: str | None = None, limit: int = 200,
+                actor: Actor) -> builtins.list[FrameInfo]:  # builtins: the method list() above shadows list
         """The review queue as frames, oldest first, for front ends that show them."""
         frame_ids = self._reviews.pending(project=project, limit=limit, actor=actor)
         with self._database.unit_of_work() as work:

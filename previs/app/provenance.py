@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from previs.access.permissions import Action, Actor
 from previs.app.frames import FrameDesk
@@ -39,7 +40,7 @@ class ProvenanceDesk:
     def _ledger_lookup(self, file_sha256: str, pixel_sha256: str) -> LedgerMatch | None:
         with self._database.unit_of_work() as work:
             row = work.ledger.by_frame_sha256(file_sha256)
-            matched_by = "file"
+            matched_by: Literal["file", "pixels"] = "file"
             if row is None:
                 row, matched_by = work.ledger.by_pixel_sha256(pixel_sha256), "pixels"
             if row is None:

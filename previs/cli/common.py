@@ -36,7 +36,10 @@ class CliState:
 
 
 def state(context: typer.Context) -> CliState:
-    return context.find_root().obj
+    found = context.find_root().obj
+    if not isinstance(found, CliState):  # set by the previs command's callback before any subcommand runs
+        raise RuntimeError("no CliState on the root context: run commands through previs.cli.app")
+    return found
 
 
 def print_json(value: Any) -> None:

@@ -42,7 +42,7 @@ def generate(
     if frames:
         details = frames[0].record.details
         template = details.prompt_template
-        for note in (template.dropped_summary if template else None, details.prompt_fit):
+        for note in (template.summary if template else None, details.prompt_fit):
             if note:
                 typer.echo(f"note: {note}", err=True)
     if as_json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -21,7 +21,7 @@ def _password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\n")
     if not sys.stdin.isatty():
         raise InvalidRequest("no terminal to ask for the password: pipe it in with --password-stdin")
-    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return cast(str, typer.prompt("password", hide_input=True, confirmation_prompt=True))  # no type=: a str
 
 
 @users_app.command("add")

@@ -55,6 +55,20 @@ def keep_outside_mask(original: Image.Image, painted: Image.Image, mask: Image.I
     return Image.composite(painted.convert("RGB"), original.convert("RGB"), alpha)
 
 
+def _input_image(request: GenerationRequest) -> Image.Image:
+    """The input image of an image-to-image or inpaint request (check_request refuses one without)."""
+    if request.init_image is None:
+        raise InvalidRequest(f"{request.mode} needs an input image")
+    return request.init_image
+
+
+def _mask(request: GenerationRequest) -> Image.Image:
+    """The mask of an inpaint request (check_request refuses one without)."""
+    if request.mask_image is None:
+        raise InvalidRequest("inpaint needs a mask (white = paint, black = keep)")
+    return request.mask_image
+
+
 @dataclass(frozen=True)
 class _Plan:
     """A checked request with every default and seed resolved: what one pipeline call (or a share of one) runs."""
@@ -163,7 +177,7 @@ class Generator:
             request = plan.request
             own = [next(images) for _ in plan.seeds]
             if request.mode == "inpaint":
-                own = [keep_outside_mask(request.init_image, image, request.mask_image) for image in own]
+                own = [keep_outside_mask(_input_image(request), image, _mask(request)) for image in own]
             # 4. Record how each image was made
             shared = replace(self._shared_record(model, pipeline, plan), fast_paths=speedups)
             results.append([
@@ -191,9 +205,9 @@ class Generator:
         if request.mode == "text-to-image":
             arguments.update(width=first.width, height=first.height)
         else:
-            arguments.update(image=request.init_image.convert("RGB"), strength=request.strength)
+            arguments.update(image=_input_image(request).convert("RGB"), strength=request.strength)
         if request.mode == "inpaint":
-            arguments.update(mask_image=request.mask_image.convert("L"), width=first.width, height=first.height)
+            arguments.update(mask_image=_mask(request).convert("L"), width=first.width, height=first.height)
         return arguments
 
     def _view(self, mode: str, scheduler: str) -> Any:

@@ -206,7 +206,10 @@ def load_model(spec: ModelSpec, placement: Placement, models_dir: Path) -> Loade
 
     location = str(ensure_tiny_model(models_dir)) if spec.is_tiny else spec.source
     try:
-        pipeline = AutoPipelineForText2Image.from_pretrained(location, dtype=getattr(torch, placement.dtype))
+        # diffusers leaves from_pretrained unannotated
+        pipeline = AutoPipelineForText2Image.from_pretrained(  # type: ignore[no-untyped-call]
+            location, dtype=getattr(torch, placement.dtype)
+        )
         pipeline = pipeline.to(placement.device)
     except Exception as error:  # diffusers/hub raise many types; all mean "cannot load this model"
         raise ModelUnavailable(_unavailable_message(spec, error)) from error
@@ -225,7 +228,7 @@ def _quiet_libraries() -> None:
     import transformers
 
     diffusers.utils.logging.disable_progress_bar()
-    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated in transformers
 
 
 def _revision(spec: ModelSpec, location: Path) -> str:

@@ -45,8 +45,11 @@ def build_tokenizer() -> Any:
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{_BOS} $A {_EOS}", special_tokens=[(_BOS, vocab[_BOS]), (_EOS, vocab[_EOS])]
     )
-    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token=_BOS, eos_token=_EOS, pad_token=_EOS,
-                                   unk_token=_UNK, model_max_length=MAX_TOKENS)
+    # transformers declares the constructor untyped (*args, **kwargs)
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tokenizer, bos_token=_BOS, eos_token=_EOS, pad_token=_EOS,
+        unk_token=_UNK, model_max_length=MAX_TOKENS,
+    )
 
 
 def build_tiny_pipeline() -> Any:
@@ -59,13 +62,13 @@ def build_tiny_pipeline() -> Any:
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(TINY_SEED)
     try:
-        unet = UNet2DConditionModel(
+        unet = UNet2DConditionModel(  # type: ignore[no-untyped-call]  # diffusers leaves its constructors unannotated
             block_out_channels=(32, 64), layers_per_block=1, sample_size=32, in_channels=4, out_channels=4,
             down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
             up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32, norm_num_groups=8,
         )
         # Four VAE blocks give the 8x latent downsampling of real Stable Diffusion.
-        vae = AutoencoderKL(
+        vae = AutoencoderKL(  # type: ignore[no-untyped-call]  # diffusers leaves its constructors unannotated
             block_out_channels=(8, 16, 16, 16), in_channels=3, out_channels=3, latent_channels=4,
             down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
             norm_num_groups=8,
@@ -78,11 +81,11 @@ def build_tiny_pipeline() -> Any:
         ))
     finally:
         torch.random.set_rng_state(generator_state)
-    scheduler = DDIMScheduler(
+    scheduler = DDIMScheduler(  # type: ignore[no-untyped-call]  # diffusers leaves its constructors unannotated
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
         set_alpha_to_one=False, steps_offset=1,
     )
-    return StableDiffusionPipeline(
+    return StableDiffusionPipeline(  # type: ignore[no-untyped-call]  # diffusers leaves its constructors unannotated
         unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler,
         safety_checker=None, feature_extractor=None, requires_safety_checker=False,
     )

@@ -112,3 +112,11 @@ class RenderedPrompt:
             ],
             "dropped_summary": self.summary,
         }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> RenderedPrompt:
+        """Read back ``to_record`` (a stored frame's ``prompt_template``); the summary is derived, not read."""
+        return cls(template=data["template"], kind=data["kind"], prompt=data["prompt"],
+                   negative_prompt=data["negative_prompt"], style=data["style"], token_count=data["token_count"],
+                   negative_token_count=data["negative_token_count"], token_limit=data["token_limit"],
+                   dropped=tuple(DroppedSegment(**segment) for segment in data["dropped"]))

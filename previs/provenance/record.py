@@ -2,8 +2,9 @@
 
 Written once, by ``app/recording.py``, and read back from the database through ``FrameRecord.from_json``.
 Its JSON form (``to_json``) is the published format: the same keys every earlier frame carries, so the
-record hash in the ledger and the copy inside each file stay comparable. Nothing outside this module (and
-``generation/limits.py`` for the generation part) reads a record by string key.
+record hash in the ledger and the copy inside each file stay comparable. Nothing outside this module reads a
+record by string key, except where its parts are defined: ``generation/limits.py`` (the generation part) and
+``prompts/model.py`` (the fitted prompt template).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from previs.consent.likeness import LikenessUse
 from previs.errors import InvalidRequest
 from previs.generation.limits import GenerationRecord
+from previs.prompts import RenderedPrompt
 
 
 @dataclass(frozen=True)
@@ -24,36 +26,6 @@ class InputRecord:
     title: str
     sha256: str
     feeds: str | None  # the generator argument it was given as: init_image | mask_image | None
-
-
-@dataclass(frozen=True)
-class DroppedRecord:
-    part: str
-    text: str
-    shortened: bool
-
-
-@dataclass(frozen=True)
-class TemplateRecord:
-    """How a department template was fitted to the text encoder, and what it left out."""
-
-    template: str  # "id@version"
-    kind: str
-    prompt: str
-    negative_prompt: str
-    style: str
-    token_count: int
-    negative_token_count: int
-    token_limit: int
-    dropped: tuple[DroppedRecord, ...]
-    dropped_summary: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "dropped": [asdict(segment) for segment in self.dropped]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TemplateRecord:
-        return cls(**{**data, "dropped": tuple(DroppedRecord(**segment) for segment in data["dropped"])})
 
 
 @dataclass(frozen=True)
@@ -92,7 +64,7 @@ class FittingRecord:
 class FrameDetails:
     """What a frame was for beyond how the model drew it; each is left out of the JSON when unset."""
 
-    prompt_template: TemplateRecord | None = None
+    prompt_template: RenderedPrompt | None = None  # how a department template was fitted, what it left out
     scene: SceneRef | None = None
     shot: ShotRef | None = None
     fitting: FittingRecord | None = None
@@ -108,7 +80,7 @@ class FrameDetails:
 
     def to_json(self) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "prompt_template": None if self.prompt_template is None else self.prompt_template.to_json(),
+            "prompt_template": None if self.prompt_template is None else self.prompt_template.to_record(),
             "scene": None if self.scene is None else asdict(self.scene),
             "shot": None if self.shot is None else asdict(self.shot),
             "fitting": None if self.fitting is None else self.fitting.to_json(),
@@ -124,7 +96,7 @@ class FrameDetails:
         template, scene, shot = data.get("prompt_template"), data.get("scene"), data.get("shot")
         fitting, uses = data.get("fitting"), data.get("likeness_uses")
         return cls(
-            prompt_template=None if template is None else TemplateRecord.from_json(template),
+            prompt_template=None if template is None else RenderedPrompt.from_record(template),
             scene=None if scene is None else SceneRef(**scene),
             shot=None if shot is None else ShotRef(**shot),
             fitting=None if fitting is None else FittingRecord(**fitting),

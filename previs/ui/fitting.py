@@ -8,6 +8,7 @@ anything uses them; the consent gate for a performer's photo runs inside the fac
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -42,7 +43,7 @@ def _mask(canvas: Canvas | None, mask_file: str | None, size: tuple[int, int]) -
         return drawn
     if drawn is not None:
         raise InvalidRequest("there is a drawn mask and a mask file: clear the drawing or remove the file")
-    return load_mask_upload(mask_file, size=size, what="mask file")
+    return load_mask_upload(Path(mask_file), size=size, what="mask file")
 
 
 def _shown(result: FittingResult) -> Fitted:
@@ -72,7 +73,7 @@ def build(ui: UiContext) -> None:
         """The picture to paint over: the performer photo (checked now, so a bad one is said at once) or
         the built-in figure."""
         if photo:
-            return _canvas(load_image_upload(photo, what="performer photo"))
+            return _canvas(load_image_upload(Path(photo), what="performer photo"))
         return _canvas(load_figure(figure or DEFAULT_FIGURE).image)
 
     def fit_costume(actor: Actor, figure: str, photo: str | None, performer: str, region: str,
@@ -83,7 +84,7 @@ def build(ui: UiContext) -> None:
         request = FittingRequest(
             garment=garment, fabric=fabric, palette=palette, period=period, notes=notes,
             figure=None if photo else figure or DEFAULT_FIGURE,
-            photo=load_image_upload(photo, what="performer photo") if photo else None, performer=performer,
+            photo=load_image_upload(Path(photo), what="performer photo") if photo else None, performer=performer,
             region=region or DEFAULT_REGION, variants=int(variants), protect=not paint_face_and_hands,
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
         )

@@ -56,6 +56,8 @@ def build(ui: UiContext) -> None:
         if pasted is not None:
             report = studio.scenes.import_script(pasted, project=project, actor=actor)
         else:
+            if not file:  # _script gives None only for a file
+                raise InvalidRequest("no screenplay: upload a Fountain file or paste the script's text")
             with open(file, "rb") as stream:  # Gradio's own temporary file: no user names it
                 report = studio.scenes.import_script(stream, project=project, actor=actor)
         title = f" “{report.title}”" if report.title else ""
