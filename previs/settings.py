@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
 from previs.errors import InvalidRequest
 
@@ -50,6 +51,23 @@ def default_home(environ: Mapping[str, str]) -> Path:
     return Path(data) / "previs"
 
 
+class SettingsOverrides(TypedDict, total=False):
+    """``Settings.from_env`` keyword overrides (command-line flags): any field; None means not given."""
+
+    home: str | Path | None
+    model: str | None
+    device: str | None
+    dtype: str | None
+    database_url: str | None
+    user: str | None
+    models_path: Path | None
+    consent_policy: str | None
+    signing_cert: Path | None
+    signing_key: Path | None
+    studio_name: str | None
+    fast_paths: FastPaths | None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where data lives, which model runs where, and who is acting."""
@@ -69,7 +87,8 @@ class Settings:
     fast_paths: FastPaths = field(default_factory=FastPaths)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 **overrides: Unpack[SettingsOverrides]) -> Settings:
         """Read PREVIS_HOME, PREVIS_MODEL, PREVIS_DEVICE, PREVIS_DTYPE, PREVIS_DATABASE_URL, PREVIS_USER,
         PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME,
         and the fast paths: PREVIS_BATCHING, PREVIS_ATTENTION, PREVIS_CHANNELS_LAST, PREVIS_COMPILE,
@@ -89,7 +108,8 @@ class Settings:
             studio_name=env.get("PREVIS_STUDIO_NAME") or "previs studio",
             fast_paths=_fast_paths(env),
         )
-        given = {key: value for key, value in overrides.items() if value is not None}
+        # Each value was checked against SettingsOverrides; dropping the Nones loses the per-key types.
+        given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
         if "home" in given:
             given["home"] = Path(str(given["home"])).expanduser()
         return replace(settings, **given)

@@ -1,0 +1,1 @@
+"""Costume fittings: the request, the built-in mannequin figures and their region masks, the fitting board."""

@@ -60,7 +60,9 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
     page = build_ui(studio, users=users, tabs=tabs)
     page.launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
-        auth=_login(users) if users else None, allowed_paths=[str(studio.served_directory)],
+        # Gradio awaits an async auth callable (routes.py: iscoroutinefunction), but launch() is annotated as sync
+        auth=_login(users) if users else None,  # type: ignore[arg-type]
+        allowed_paths=[str(studio.served_directory)],
         app_kwargs={"middleware": [Middleware(LoginGate)]} if users else None,
         show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
     )

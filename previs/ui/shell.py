@@ -47,7 +47,8 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, tabs: Sequen
         """Who you are acting as, and what is generating frames (says when they are placeholders)."""
         return f"{who_line(ui, actor)}\n\n{model_line(studio)}"
 
-    with gr.Blocks(title="previs studio", delete_cache=CACHE_SWEEP) as page:
+    page = gr.Blocks(title="previs studio", delete_cache=CACHE_SWEEP)
+    with page:  # not "as page": Blocks.__enter__ is unannotated (Any); it returns the Blocks itself
         with gr.Row(equal_height=True):
             gr.Markdown("# previs studio")
             if ui.login_required:
