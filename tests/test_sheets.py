@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from previs.errors import InvalidRequest, PrevisError
 from previs.media.fonts import MISSING, REGULAR, load_font_set, sheet_fonts
+from previs.media.wrapping import ELLIPSIS
 from previs.sheets.layout import (
     AI_LABEL,
     CAPTION_H,
-    ELLIPSIS,
     MARGIN,
     PAGE_SIZES,
     TextRun,

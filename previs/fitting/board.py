@@ -20,6 +20,7 @@ from previs.errors import InvalidRequest
 from previs.generation.limits import MAX_COUNT
 from previs.media.fonts import FontSet, sheet_fonts
 from previs.media.palette import HAIRLINE, INK, LETTERBOX, MUTED, PAPER, RULE, Colour
+from previs.media.wrapping import Measure, ellipsize, wrap
 
 PANEL_WIDTH = 320
 MAX_COLUMNS = 5
@@ -29,7 +30,6 @@ ROW_GAP = 22
 CAPTION_GAP = 8
 TEXT_LINES = 4
 AI_NOTE = "AI-generated previs costume fitting · concept only, not final imagery"
-ELLIPSIS = "…"
 
 @dataclass(frozen=True)
 class _Style:
@@ -105,37 +105,14 @@ class _Pen:
         """Each of ``texts`` wrapped to ``width``, all of them within ``max_lines`` lines from ``top``."""
         wrapped: list[str] = []
         for text in texts:
-            wrapped += self._wrap(" ".join(text.split()), style, width)
+            wrapped += wrap(" ".join(text.split()), width, self._measure(style))
         if len(wrapped) > max_lines:
-            wrapped = [*wrapped[: max_lines - 1], self._ellipsize(wrapped[max_lines - 1], style, width)]
+            wrapped = [*wrapped[: max_lines - 1], ellipsize(wrapped[max_lines - 1], width, self._measure(style))]
         for number, line in enumerate(wrapped):
             self._text(x, top + number * style.leading, line, style)
 
     def rule(self, x: int, y: int, width: int) -> None:
         self.draw.rectangle((x, y, x + width - 1, y + 1), fill=RULE)
-
-    def _wrap(self, text: str, style: _Style, width: int) -> list[str]:
-        """Greedy word wrap; a word wider than a line is broken between characters."""
-        lines: list[str] = []
-        line = ""
-        for word in text.split(" ") if text else ():
-            candidate = f"{line} {word}" if line else word
-            if self._width(candidate, style) <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            line = word
-            while self._width(line, style) > width:
-                cut = next((n for n in range(len(line) - 1, 0, -1) if self._width(line[:n], style) <= width), 1)
-                lines.append(line[:cut])
-                line = line[cut:]
-        return [*lines, line] if line else lines
-
-    def _ellipsize(self, text: str, style: _Style, width: int) -> str:
-        while text and self._width(text.rstrip() + ELLIPSIS, style) > width:
-            text = text[:-1]
-        return text.rstrip() + ELLIPSIS
 
     def _text(self, x: int, top: int, text: str, style: _Style) -> None:
         runs = self.fonts.runs(text, bold=style.bold)
@@ -144,6 +121,9 @@ class _Pen:
             font = self.font(key, style.size, faces[key].data, faces[key].collection_index or 0)
             self.draw.text((x, top), run, font=font, fill=style.colour)
             x += round(font.getlength(run))
+
+    def _measure(self, style: _Style) -> Measure:
+        return lambda text: self._width(text, style)
 
     def _width(self, text: str, style: _Style) -> float:
         runs = self.fonts.runs(text, bold=style.bold)

@@ -28,13 +28,13 @@ from previs.media.palette import (
     TAG_INK,
     Colour,
 )
+from previs.media.wrapping import Measure, ellipsize, wrap
 from previs.version import __version__
 
 # Landscape page sizes in points, as fpdf2 defines them.
 PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": (841.89, 595.28), "Letter": (792.0, 612.0)}
 MIN_COLUMNS, MAX_COLUMNS = 1, 6
 AI_LABEL = "AI-generated previs"
-ELLIPSIS = "…"
 STROKE = 0.6  # outline width, points
 
 MARGIN = 28.0
@@ -326,30 +326,16 @@ class _Page:
         lines = self._wrap(text, style, width, max_lines + 1)
         if len(lines) <= max_lines:
             return lines
-        return [*lines[: max_lines - 1], self._ellipsize(lines[max_lines - 1], style, width)]
+        return [*lines[: max_lines - 1], ellipsize(lines[max_lines - 1], width, self._measure(style))]
 
     def _wrap(self, text: str, style: Style, width: float, limit: int) -> list[str]:
-        """Greedy word wrap; breaks between characters where a word (or unspaced CJK) is wider than a line."""
-        lines: list[str] = []
-        line = ""
-        for word in text.split(" ") if text else ():
-            candidate = f"{line} {word}" if line else word
-            if self._width(candidate, style) <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            line = word
-            while len(lines) < limit and self._width(line, style) > width:
-                cut = self._prefix_that_fits(line, style, width)
-                lines.append(line[:cut])
-                line = line[cut:]
-            if len(lines) >= limit:
-                return lines[:limit]
-        return [*lines, line] if line else lines
+        measure = self._measure(style)
+        return wrap(text, width, measure, limit=limit,
+                    break_word=lambda word: self._prefix_that_fits(word, style, width))
 
     def _prefix_that_fits(self, text: str, style: Style, width: float) -> int:
-        """Length of the longest prefix of ``text`` no wider than ``width`` (at least one character)."""
+        """Length of the longest prefix of ``text`` no wider than ``width`` (at least one character), by summing
+        character widths: linear in the word, where measuring every prefix would be quadratic."""
         used = 0.0
         for index, char in enumerate(text):
             used += self._width(char, style)
@@ -357,16 +343,14 @@ class _Page:
                 return max(index, 1)
         return len(text)
 
-    def _ellipsize(self, text: str, style: Style, width: float) -> str:
-        while text and self._width(text.rstrip() + ELLIPSIS, style) > width:
-            text = text[:-1]
-        return text.rstrip() + ELLIPSIS
-
     def _runs(self, x: float, baseline: float, text: str, style: Style) -> None:
         for face, run in self.fonts.runs(text, bold=style.bold):
             width = self.fonts.width(run, style.size, bold=style.bold)
             self.drawings.append(TextRun(x, baseline, run, face, style.size, style.color, width))
             x += width
+
+    def _measure(self, style: Style) -> Measure:
+        return lambda text: self._width(text, style)
 
     def _width(self, text: str, style: Style) -> float:
         return self.fonts.width(text, style.size, bold=style.bold)
