@@ -42,19 +42,11 @@ def main(argv: Sequence[str] | None = None) -> str:
     for batch in batches:
         seconds = median(times[str(batch)])
         table.add(batch, seconds, batch / seconds, f"{batch / seconds / single:.2f}x")
-    notes = [
-        f"model {parsed.model}, {parsed.size}x{parsed.size}, {parsed.steps} steps, guidance = the model's "
-        f"default, {placement.device} {placement.dtype}; each request is stored, signed and ledgered "
-        "image by image, so bookkeeping grows with the batch too."
-    ]
-    return report(
-        f"batch_scaling_{parsed.model}",
-        f"Batch scaling ({parsed.model})",
-        [("", table)],
-        notes,
-        arguments=parsed,
-        module="batch_scaling",
-    )
+    notes = [f"model {parsed.model}, {parsed.size}x{parsed.size}, {parsed.steps} steps, guidance = the model's "
+             f"default, {placement.device} {placement.dtype}; each request is stored, signed and ledgered "
+             "image by image, so bookkeeping grows with the batch too."]
+    return report(f"batch_scaling_{parsed.model}", f"Batch scaling ({parsed.model})", [("", table)], notes,
+                  arguments=parsed, module="batch_scaling")
 
 
 if __name__ == "__main__":

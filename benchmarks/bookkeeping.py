@@ -134,20 +134,10 @@ def measure(arguments: Any) -> tuple[Table, Table, Any]:
     labels = list(dict.fromkeys(label for round_ in rounds for frames in round_.values() for label in frames[0]))
     table = Table(["stage", *(f"{name} (ms)" for name in requests)])
     for label in labels:
-        table.add(
-            label,
-            *(
-                1000 * median([median([frame.get(label, 0.0) for frame in round_[name]]) for round_ in rounds])
-                for name in requests
-            ),
-        )
-    table.add(
-        "**total**",
-        *(
-            1000 * median([median([sum(frame.values()) for frame in round_[name]]) for round_ in rounds])
-            for name in requests
-        ),
-    )
+        table.add(label, *(1000 * median([median([frame.get(label, 0.0) for frame in round_[name]])
+                                          for round_ in rounds]) for name in requests))
+    table.add("**total**", *(1000 * median([median([sum(frame.values()) for frame in round_[name]])
+                                            for round_ in rounds]) for name in requests))
     return table, gate, replay.made.image
 
 
@@ -158,16 +148,13 @@ def gate_by_registry_size(studio: Any, sizes: Sequence[int], runs: int) -> Table
     registered = len(studio.consent.performers(actor=studio.local_actor))
     for size in sizes:
         for number in range(registered, size):
-            studio.consent.add_performer(
-                f"Extra{number} Castmember{number}", aliases=[f"Walk-on {number}"], actor=studio.local_actor
-            )
+            studio.consent.add_performer(f"Extra{number} Castmember{number}", aliases=[f"Walk-on {number}"],
+                                         actor=studio.local_actor)
         registered = max(registered, size)
         medians = []
         for prompt in (PROMPT, f"Zoë Okafor at the {PROMPT}"):
-
             def clear(prompt: str = prompt) -> Any:
                 return studio.consent.clear("Bench", prompt=prompt, actor=studio.local_actor)
-
             clear()
             medians.append(1000 * median([timed(clear) for _ in range(20 * runs)]))
         table.add(size, *medians)
@@ -193,19 +180,15 @@ def png_encoders(noisy: Image.Image, runs: int) -> Table:
     smooth = noisy.filter(ImageFilter.GaussianBlur(6))
     encoders: dict[str, Callable[[Image.Image], bytes]] = {
         "previs (Up filter, ISA-L level 1)": encode_png,
-        **{
-            label: functools.partial(_pillow_png, level=level, strategy=strategy)
-            for label, level, strategy in PILLOW_LEVELS
-        },
+        **{label: functools.partial(_pillow_png, level=level, strategy=strategy)
+           for label, level, strategy in PILLOW_LEVELS},
     }
     table = Table(["PNG encoder", "noisy ms", "noisy KiB", "smooth ms", "smooth KiB"])
     for label, encode in encoders.items():
         cells: list[object] = []
         for image in (noisy, smooth):
-            cells += [
-                1000 * median([timed(functools.partial(encode, image)) for _ in range(runs)]),
-                len(encode(image)) / 1024,
-            ]
+            cells += [1000 * median([timed(functools.partial(encode, image)) for _ in range(runs)]),
+                      len(encode(image)) / 1024]
         table.add(label, *cells)
     return table
 
@@ -220,41 +203,29 @@ def main(argv: Sequence[str] | None = None) -> str:
     arguments = parser(__doc__.splitlines()[0])
     arguments.add_argument("--size", type=int, default=512, help="frame side in pixels")
     arguments.add_argument("--frames", type=int, default=20, help="frames timed per scenario in each run")
-    arguments.add_argument(
-        "--registry-sizes",
-        type=lambda text: [int(part) for part in text.split(",")],
-        default=[10, 100, 500],
-        help="performers registered for the gate table, e.g. 10,100,500",
-    )
+    arguments.add_argument("--registry-sizes", type=lambda text: [int(part) for part in text.split(",")],
+                           default=[10, 100, 500], help="performers registered for the gate table, e.g. 10,100,500")
     parsed = parse(arguments, argv)
     stages, gate, frame = measure(parsed)
-    notes = [
-        f"{parsed.size}x{parsed.size} frames, {parsed.runs} runs of {parsed.frames} per scenario taking turns; "
-        "the median of the runs' medians. 'template + consent' renders "
-        "the concept_art template and names a registered performer with an active grant (grant lookup, "
-        "frame-consent link).",
-        "C2PA claim thumbnails are off (previs/provenance/credentials.py): c2pa-python's default makes one "
-        "per signature, ~80 ms of ~85 ms.",
-        "PNG: previs writes the file itself (previs/imaging.py: one Up filter, ISA-L deflate level 1); "
-        "Pillow tries five row filters on every row. 'noisy' is previs-tiny's frame, 'smooth' the same "
-        "blurred (radius 6), standing in for painted concept art.",
-        "database commit includes the SQLite transaction (WAL, synchronous=NORMAL), the ledger entry and "
-        "the fsync'd ledger head file; file write includes an fsync.",
-        "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers' names and "
-        "aliases, then the named ones' current grants), the registry filled with extra performers with "
-        "one alias each.",
-    ]
-    return report(
-        "bookkeeping",
-        f"Bookkeeping per frame ({parsed.size}x{parsed.size})",
-        [
-            ("Per stage, ms per frame (median of the runs' median frames)", stages),
-            (f"Consent gate by registry size (median of {20 * parsed.runs} requests)", gate),
-            (f"PNG encoders ({parsed.size}x{parsed.size}, median of {parsed.runs})", png_encoders(frame, parsed.runs)),
-        ],
-        notes,
-        arguments=parsed,
-    )
+    notes = [f"{parsed.size}x{parsed.size} frames, {parsed.runs} runs of {parsed.frames} per scenario taking turns; "
+             "the median of the runs' medians. 'template + consent' renders "
+             "the concept_art template and names a registered performer with an active grant (grant lookup, "
+             "frame-consent link).",
+             "C2PA claim thumbnails are off (previs/provenance/credentials.py): c2pa-python's default makes one "
+             "per signature, ~80 ms of ~85 ms.",
+             "PNG: previs writes the file itself (previs/imaging.py: one Up filter, ISA-L deflate level 1); "
+             "Pillow tries five row filters on every row. 'noisy' is previs-tiny's frame, 'smooth' the same "
+             "blurred (radius 6), standing in for painted concept art.",
+             "database commit includes the SQLite transaction (WAL, synchronous=NORMAL), the ledger entry and "
+             "the fsync'd ledger head file; file write includes an fsync.",
+             "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers' names and "
+             "aliases, then the named ones' current grants), the registry filled with extra performers with "
+             "one alias each."]
+    return report("bookkeeping", f"Bookkeeping per frame ({parsed.size}x{parsed.size})",
+                  [("Per stage, ms per frame (median of the runs' median frames)", stages),
+                   (f"Consent gate by registry size (median of {20 * parsed.runs} requests)", gate),
+                   (f"PNG encoders ({parsed.size}x{parsed.size}, median of {parsed.runs})",
+                    png_encoders(frame, parsed.runs))], notes, arguments=parsed)
 
 
 if __name__ == "__main__":

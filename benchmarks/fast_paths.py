@@ -91,14 +91,10 @@ def batching(arguments: Any) -> list[object]:
         def burst(merge: bool) -> list[Any]:
             studio.models.generator.fast_paths = replace(studio.models.generator.fast_paths, batching=merge)
             made: list[Any] = [None] * len(requests)
-            threads = [
-                threading.Thread(
-                    target=lambda i=i: made.__setitem__(
-                        i, studio.frames.generate(requests[i], actor=studio.local_actor)[0]
-                    )
-                )
-                for i in range(len(requests))
-            ]
+            def store(i: int) -> None:
+                made[i] = studio.frames.generate(requests[i], actor=studio.local_actor)[0]
+
+            threads = [threading.Thread(target=store, args=(i,)) for i in range(len(requests))]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -110,15 +106,8 @@ def batching(arguments: Any) -> list[object]:
         difference = max(int(_difference({"alone": a, "merged": m})) for a, m in zip(alone, merged, strict=True))
     largest = max(frame.record.to_json()["generation"]["batch"].get("merged_requests", 1) for frame in merged)
     off_rate, on_rate = (len(PROMPTS) / median(times[side]) for side in ("off", "on"))
-    return [
-        "PREVIS_BATCHING",
-        f"off: {len(PROMPTS)} requests, a call each",
-        f"on: up to {largest} merged a call",
-        off_rate,
-        on_rate,
-        f"{on_rate / off_rate:.2f}x",
-        str(difference),
-    ]
+    return ["PREVIS_BATCHING", f"off: {len(PROMPTS)} requests, a call each", f"on: up to {largest} merged a call",
+            off_rate, on_rate, f"{on_rate / off_rate:.2f}x", str(difference)]
 
 
 def shared(arguments: Any) -> Table:
@@ -129,15 +118,11 @@ def shared(arguments: Any) -> Table:
     folder = str(model_folder(arguments.model, arguments.cache, toy=arguments.toy))
     base = AutoPipelineForText2Image.from_pretrained(folder, dtype=torch.float32)
     modes = (AutoPipelineForImage2Image, AutoPipelineForInpainting)
-    times = interleaved(
-        {
-            "loaded per mode (from_pretrained)": lambda: [
-                mode.from_pretrained(folder, dtype=torch.float32) for mode in modes
-            ],
-            "shared (from_pipe views, previs)": lambda: [mode.from_pipe(base) for mode in modes],
-        },
-        arguments.runs,
-    )
+    times = interleaved({
+        "loaded per mode (from_pretrained)": lambda: [mode.from_pretrained(folder, dtype=torch.float32)
+                                                      for mode in modes],
+        "shared (from_pipe views, previs)": lambda: [mode.from_pipe(base) for mode in modes],
+    }, arguments.runs)
     weights = sum(p.numel() * p.element_size() for p in base.unet.parameters()) / 2**20
     table = Table(["image-to-image + inpaint pipelines", "median s to make", "extra UNet copies MiB"])
     for name, seconds in times.items():
@@ -154,26 +139,18 @@ def compile_section(arguments: Any) -> Table:
     from previs.settings import FastPaths
 
     sizes = (64, 96)
-    table = Table(
-        [
-            "PREVIS_COMPILE",
-            "first call s",
-            f"steady s ({sizes[0]}px)",
-            f"first call at {sizes[1]}px s",
-            f"steady s ({sizes[1]}px)",
-            "graphs compiled",
-        ]
-    )
+    table = Table(["PREVIS_COMPILE", "first call s", f"steady s ({sizes[0]}px)", f"first call at {sizes[1]}px s",
+                   f"steady s ({sizes[1]}px)", "graphs compiled"])
     for compiled in (False, True):
         torch._dynamo.reset()
         torch._dynamo.utils.counters.clear()
-        generator = Generator(
-            "previs-tiny", models_dir(arguments.cache), device=arguments.device, fast_paths=FastPaths(compile=compiled)
-        )
+        generator = Generator("previs-tiny", models_dir(arguments.cache), device=arguments.device,
+                              fast_paths=FastPaths(compile=compiled))
         generator.load()
         cells: list[object] = []
         for size in sizes:
-            run = partial(generator.generate, GenerationRequest(PROMPTS[0], seed=1, steps=2, width=size, height=size))
+            run = partial(generator.generate, GenerationRequest(PROMPTS[0], seed=1, steps=2, width=size,
+                                                                height=size))
             cells += [timed(run), median([timed(run) for _ in range(arguments.runs)])]
         graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]  # 1: one graph served both sizes
         table.add("on" if compiled else "off", *cells, graphs)
@@ -199,9 +176,8 @@ def vae_tiling(arguments: Any) -> Table:
             with torch.no_grad():
                 seconds.append(timed(partial(vae.decode, latents)))
             rises.append(_status_mib("VmHWM") - before)
-        table.add(
-            "tiled" if tiled else "whole", f"{arguments.vae_size}x{arguments.vae_size}", median(seconds), max(rises)
-        )
+        table.add("tiled" if tiled else "whole", f"{arguments.vae_size}x{arguments.vae_size}", median(seconds),
+                  max(rises))
     return table
 
 
@@ -234,23 +210,15 @@ def main(argv: Sequence[str] | None = None) -> str:
     other = "float16" if automatic == "bfloat16" else "bfloat16"  # the half precision previs did not pick
     rows: dict[str, Callable[[], list[object]]] = {
         "batching": partial(batching, parsed),
-        "attention": partial(
-            switch,
-            parsed,
-            "PREVIS_ATTENTION",
-            ("sdpa (AttnProcessor2_0)", "classic (AttnProcessor)"),
-            {"fast_paths": FastPaths(attention="classic")},
-        ),
-        "channels_last": partial(
-            switch,
-            parsed,
-            "PREVIS_CHANNELS_LAST",
-            ("off (NCHW)", "on (NHWC)"),
-            {"fast_paths": FastPaths(channels_last=True)},
-        ),
-        "dtype": partial(switch, parsed, "PREVIS_DTYPE", (f"automatic ({automatic})", other), {"dtype": other}),
+        "attention": partial(switch, parsed, "PREVIS_ATTENTION", ("sdpa (AttnProcessor2_0)", "classic (AttnProcessor)"),
+                             {"fast_paths": FastPaths(attention="classic")}),
+        "channels_last": partial(switch, parsed, "PREVIS_CHANNELS_LAST", ("off (NCHW)", "on (NHWC)"),
+                                 {"fast_paths": FastPaths(channels_last=True)}),
+        "dtype": partial(switch, parsed, "PREVIS_DTYPE", (f"automatic ({automatic})", other),
+                         {"dtype": other}),
     }
-    table = Table(["setting", "default", "other", "default img/s", "other img/s", "other vs default", "max pixel diff"])
+    table = Table(["setting", "default", "other", "default img/s", "other img/s", "other vs default",
+                   "max pixel diff"])
     for name in (name for name in rows if name in chosen):
         table.add(*rows[name]())
     tables = [(f"{parsed.model}, {parsed.size}x{parsed.size}, {parsed.steps} steps, images per second", table)]
@@ -260,11 +228,9 @@ def main(argv: Sequence[str] | None = None) -> str:
         tables.append(("torch.compile (previs-tiny, dynamic shapes, 2 steps)", compile_section(parsed)))
     if "vae_tiling" in chosen:
         tables.append((f"VAE tiling ({parsed.model} VAE)", vae_tiling(parsed)))
-    notes = [
-        "max pixel diff: the largest difference (0-255) between the frames the default and the other "
-        "setting made from the same request; 0 means identical pixels.",
-        "batching: the first request finds the model idle and runs alone, the others wait and are merged.",
-    ]
+    notes = ["max pixel diff: the largest difference (0-255) between the frames the default and the other "
+             "setting made from the same request; 0 means identical pixels.",
+             "batching: the first request finds the model idle and runs alone, the others wait and are merged."]
     return report("fast_paths", "Fast paths, off and on", tables, notes, arguments=parsed)
 
 

@@ -92,10 +92,8 @@ def test_vary_makes_new_seeds_over_the_chosen_frame(alice: Client, ui_studio: St
     gallery, variations = alice.predict(str(parent), 0.5, 3, api_name="/vary_frame")
     assert len(gallery) == 3 and {v["parent_frame"] for v in variations} == {parent}
     assert len({v["seed"] for v in variations}) == 3 and all("variation of" in g["caption"] for g in gallery)
-    assert (
-        ui_studio.frames.get(variations[0]["frame"], actor=ui_studio.local_actor).record.to_json()["parent_frame_id"]
-        == parent
-    )
+    varied = ui_studio.frames.get(variations[0]["frame"], actor=ui_studio.local_actor)
+    assert varied.record.to_json()["parent_frame_id"] == parent
 
 
 def test_a_set_concept_from_a_stored_scene_in_a_style(alice: Client, ui_studio: Studio) -> None:
@@ -123,9 +121,8 @@ def test_status_names_the_user_and_says_frames_are_placeholders(alice: Client, p
 
 
 def test_endpoints_are_named(alice: Client) -> None:
-    assert {"/generate_set", "/vary_frame", "/status"} <= set(
-        alice.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    )
+    assert {"/generate_set", "/vary_frame", "/status"} <= set(alice.view_api(print_info=False,
+                                                                             return_format="dict")["named_endpoints"])
 
 
 # -- errors and refusals ----------------------------------------------------------------------------------
@@ -150,9 +147,8 @@ def test_a_role_without_the_right_is_refused_with_the_reason(alice: Client, pat:
     assert pat.predict(api_name="/probe_consent") == "pat may manage consent"
 
 
-def test_unexpected_errors_are_logged_and_shown_as_a_short_message(
-    alice: Client, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_unexpected_errors_are_logged_and_shown_as_a_short_message(alice: Client,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR, logger="previs.ui"), pytest.raises(AppError) as caught:
         alice.predict(api_name="/probe_crash")
     message = str(caught.value)
@@ -184,29 +180,15 @@ def test_the_api_refuses_clients_that_are_not_logged_in(app_url: str) -> None:
         Client(app_url, auth=("mallory", PASSWORD), verbose=False)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "config"),
-        ("GET", "gradio_api/info"),
-        ("GET", "gradio_api/openapi.json"),
-        ("POST", "gradio_api/queue/join"),
-        ("GET", "gradio_api/queue/data?session_hash=x"),
-        ("POST", "gradio_api/call/generate_set"),
-        ("POST", "gradio_api/run/generate_set"),
-        ("GET", "gradio_api/file=/etc/hostname"),
-        ("POST", "gradio_api/upload"),
-        ("GET", "gradio_api/heartbeat/x"),
-        ("POST", "gradio_api/cancel"),
-        ("POST", "gradio_api/stream/x"),
-        ("GET", "gradio_api/deep_link?session_hash=x"),
-        ("GET", "monitoring"),
-        ("GET", "assets/index.js"),
-        ("GET", "theme.css"),
-        ("GET", "manifest.json"),
-        ("GET", "some/path/nobody/registered"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "config"), ("GET", "gradio_api/info"), ("GET", "gradio_api/openapi.json"),
+    ("POST", "gradio_api/queue/join"), ("GET", "gradio_api/queue/data?session_hash=x"),
+    ("POST", "gradio_api/call/generate_set"), ("POST", "gradio_api/run/generate_set"),
+    ("GET", "gradio_api/file=/etc/hostname"), ("POST", "gradio_api/upload"),
+    ("GET", "gradio_api/heartbeat/x"), ("POST", "gradio_api/cancel"), ("POST", "gradio_api/stream/x"),
+    ("GET", "gradio_api/deep_link?session_hash=x"), ("GET", "monitoring"), ("GET", "assets/index.js"),
+    ("GET", "theme.css"), ("GET", "manifest.json"), ("GET", "some/path/nobody/registered"),
+])
 def test_no_endpoint_answers_without_login(app_url: str, method: str, path: str) -> None:
     response = httpx.request(method, app_url + path, json={"data": []})
     assert response.status_code == 401 and response.json() == {"detail": "Not authenticated: sign in first"}
@@ -270,15 +252,11 @@ def test_page_says_when_frames_are_placeholders_before_any_event(ui_studio: Stud
     assert any("placeholders" in text for text in texts)
 
 
-def test_model_events_run_one_at_a_time_unless_batching_can_merge_them(
-    ui_studio: Studio, models_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_model_events_run_one_at_a_time_unless_batching_can_merge_them(ui_studio: Studio, models_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     def limits(page: gr.Blocks) -> dict[str, int]:
-        return {
-            fn.api_name: fn.concurrency_limit
-            for fn in page.fns.values()
-            if fn.api_name in ("generate_set", "vary_frame", "fit_costume", "build_storyboard")
-        }
+        return {fn.api_name: fn.concurrency_limit for fn in page.fns.values()
+                if fn.api_name in ("generate_set", "vary_frame", "fit_costume", "build_storyboard")}
 
     assert set(limits(build_ui(ui_studio)).values()) == {1}
     monkeypatch.setattr(

@@ -186,40 +186,29 @@ def test_the_audit_lists_every_event_in_order(registered: Studio) -> None:
     registered.consent.revoke(first, reason="performer withdrew consent", actor=PRODUCER)
     events = registered.consent.audit(actor=PRODUCER)
     assert [(event.kind, event.grant_id) for event in events] == [
-        ("generation_refused", None),
-        ("granted", first),
-        ("granted", second),
-        ("revoked", first),
-    ]
+        ("generation_refused", None), ("granted", first), ("granted", second), ("revoked", first)]
     assert [event.id for event in events] == sorted(event.id for event in events)
     assert events[-1].actor == "priya" and events[-1].reason == "performer withdrew consent"
 
 
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"description": "any use"}, "specifically"),
-        ({"description": "see the contract"}, "specifically"),
-        ({"uses": ["voice_clone"]}, "unknown use"),
-        ({"uses": []}, "at least one use"),
-        ({"valid_until": date(2020, 1, 1)}, "before valid from|already past"),
-        ({"project": "<b>x</b>"}, "project name '<b>x</b>' is not allowed"),
-    ],
-)
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"description": "any use"}, "specifically"),
+    ({"description": "see the contract"}, "specifically"),
+    ({"uses": ["voice_clone"]}, "unknown use"),
+    ({"uses": []}, "at least one use"),
+    ({"valid_until": date(2020, 1, 1)}, "before valid from|already past"),
+    ({"project": "<b>x</b>"}, "project name '<b>x</b>' is not allowed"),
+])
 def test_vague_or_wrong_grants_are_refused(registered: Studio, changes: dict, message: str) -> None:
-    arguments = {
-        "project": "Nightfall",
-        "uses": ["likeness_reference"],
-        "description": SPECIFIC,
-        "valid_until": NEXT_MONTH,
-    } | changes
+    arguments = {"project": "Nightfall", "uses": ["likeness_reference"], "description": SPECIFIC,
+                 "valid_until": NEXT_MONTH} | changes
     with pytest.raises(InvalidRequest, match=message):
         registered.consent.grant("Ann Lee", actor=PRODUCER, **arguments)
     assert registered.consent.audit(actor=PRODUCER) == []
 
 
 def test_descriptions_need_specific_words() -> None:
-    assert check_description("  costume fittings for the ballroom scene,\n previs only ").startswith("costume")
+    assert check_description("  costume fittings for the ballroom scene,\n previs only ") .startswith("costume")
     with pytest.raises(InvalidRequest):
         check_description("for all purposes")
 
@@ -227,14 +216,8 @@ def test_descriptions_need_specific_words() -> None:
 def test_only_producers_and_admins_manage_consent(registered: Studio) -> None:
     designer = Actor("cole", Role.COSTUME_DESIGNER)
     with pytest.raises(PermissionDenied, match=r"cole .*manage consent"):
-        registered.consent.grant(
-            "Ann Lee",
-            project="Nightfall",
-            uses=["likeness_reference"],
-            description=SPECIFIC,
-            valid_until=NEXT_MONTH,
-            actor=designer,
-        )
+        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
+                                 valid_until=NEXT_MONTH, actor=designer)
     with pytest.raises(PermissionDenied):
         registered.consent.revoke(1, reason="just because I can", actor=designer)
     with pytest.raises(PermissionDenied):
@@ -261,22 +244,9 @@ def test_the_cli_goes_through_the_same_gate(cli, tmp_path: Path) -> None:
     assert code == 1 and out == "" and err.startswith("error: refused: Ann Lee") and err.count("\n") == 1
     evidence = tmp_path / "release.txt"
     evidence.write_text("I agree to previs frames of the observatory scene. -- Ann Lee\n")
-    code, out, _ = cli(
-        "consent",
-        "grant",
-        "Annie",
-        "--project",
-        "Nightfall",
-        "--use",
-        "likeness_reference",
-        "--description",
-        SPECIFIC,
-        "--until",
-        NEXT_MONTH.isoformat(),
-        "--evidence",
-        str(evidence),
-        "--json",
-    )
+    code, out, _ = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
+                       "--description", SPECIFIC, "--until", NEXT_MONTH.isoformat(), "--evidence", str(evidence),
+                       "--json")
     assert code == 0, out
     grant_id = json.loads(out)["id"]
     code, out, _ = cli(*generate)
@@ -287,19 +257,8 @@ def test_the_cli_goes_through_the_same_gate(cli, tmp_path: Path) -> None:
     assert json.loads(out)[0]["grants"][0]["state"] == "revoked"
     code, out, _ = cli("consent", "audit", "--json")
     assert [event["kind"] for event in json.loads(out)] == ["generation_refused", "granted", "revoked"]
-    code, _, err = cli(
-        "consent",
-        "grant",
-        "Annie",
-        "--project",
-        "Nightfall",
-        "--use",
-        "likeness_reference",
-        "--description",
-        SPECIFIC,
-        "--until",
-        "next week",
-    )
+    code, _, err = cli("consent", "grant", "Annie", "--project", "Nightfall", "--use", "likeness_reference",
+                       "--description", SPECIFIC, "--until", "next week")
     assert code == 1 and "YYYY-MM-DD" in err
 
 
@@ -307,42 +266,21 @@ def test_evidence_is_checked_and_kept_by_sha256(registered: Studio) -> None:
     import hashlib
 
     release = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-    granted = registered.consent.grant(
-        "Ann Lee",
-        project="Nightfall",
-        uses=["likeness_reference"],
-        description=SPECIFIC,
-        valid_until=NEXT_MONTH,
-        evidence=release,
-        actor=PRODUCER,
-    )
+    granted = registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"],
+                                       description=SPECIFIC, valid_until=NEXT_MONTH, evidence=release, actor=PRODUCER)
     assert granted.evidence_sha256 == hashlib.sha256(release).hexdigest()
     assert registered.consent.evidence(granted.id, actor=PRODUCER) == (release, "application/pdf")
     with pytest.raises(InvalidRequest, match="evidence"):
-        registered.consent.grant(
-            "Ann Lee",
-            project="Nightfall",
-            uses=["likeness_reference"],
-            description=SPECIFIC,
-            valid_until=NEXT_MONTH,
-            evidence=b"\x00\x01\x02 not a document",
-            actor=PRODUCER,
-        )
+        registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"], description=SPECIFIC,
+                                 valid_until=NEXT_MONTH, evidence=b"\x00\x01\x02 not a document", actor=PRODUCER)
     assert [event.kind for event in registered.consent.audit(actor=PRODUCER)] == ["granted"]
 
 
 def test_evidence_can_be_a_front_end_s_temporary_file(registered: Studio, tmp_path: Path) -> None:
     upload = tmp_path / "gradio-upload"
     upload.write_text("I agree to previs frames of the observatory scene. -- Ann Lee\n")
-    granted = registered.consent.grant(
-        "Ann Lee",
-        project="Nightfall",
-        uses=["likeness_reference"],
-        description=SPECIFIC,
-        valid_until=NEXT_MONTH,
-        evidence=upload,
-        actor=PRODUCER,
-    )
+    granted = registered.consent.grant("Ann Lee", project="Nightfall", uses=["likeness_reference"],
+                                       description=SPECIFIC, valid_until=NEXT_MONTH, evidence=upload, actor=PRODUCER)
     assert registered.consent.evidence(granted.id, actor=PRODUCER) == (upload.read_bytes(), "text/plain")
 
 

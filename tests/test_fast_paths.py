@@ -97,9 +97,8 @@ def test_vae_tiles_and_slices_only_above_the_threshold(models_dir: Path) -> None
     large = generator.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=128, height=128))[0]
     assert vae.use_tiling and vae.use_slicing and large.generation.to_json()["fast_paths"]["vae_tiling"] is True
     small = generator.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64))[0]
-    assert (
-        not vae.use_tiling and not vae.use_slicing and small.generation.to_json()["fast_paths"]["vae_tiling"] is False
-    )
+    assert not vae.use_tiling and not vae.use_slicing
+    assert small.generation.to_json()["fast_paths"]["vae_tiling"] is False
     batch = generator.generate(GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64, count=3))[0]
     assert batch.generation.to_json()["fast_paths"]["vae_slicing"] is True and not vae.use_tiling  # 3 x 4096 > 10,000
 
@@ -107,10 +106,8 @@ def test_vae_tiles_and_slices_only_above_the_threshold(models_dir: Path) -> None
 def run_together(generator: Generator, requests: list[GenerationRequest]) -> list[list[GeneratedImage]]:
     """Line the requests up behind a busy model, then let it go: what a burst of users looks like."""
     results: list[list[GeneratedImage]] = [[] for _ in requests]
-    threads = [
-        threading.Thread(target=_store(results, index, generator.generate, request))
-        for index, request in enumerate(requests)
-    ]
+    threads = [threading.Thread(target=_store(results, index, generator.generate, request))
+               for index, request in enumerate(requests)]
     with generator._lock:  # the model is busy
         for thread in threads:
             thread.start()
@@ -125,25 +122,19 @@ def run_together(generator: Generator, requests: list[GenerationRequest]) -> lis
 def _store(results: list, index: int, function: Callable, request: GenerationRequest) -> Callable[[], None]:
     def target() -> None:
         results[index] = function(request)
-
     return target
 
 
 def test_merged_requests_each_get_their_own_frames_and_seeds(models_dir: Path) -> None:
     generator = tiny(models_dir, batching=True)
     first = GenerationRequest(PROMPT, seed=11, steps=2, width=64, height=64)
-    second = GenerationRequest(
-        "flooded subway station, night", negative_prompt="text", seed=40, count=2, steps=2, width=64, height=64
-    )
+    second = GenerationRequest("flooded subway station, night", negative_prompt="text", seed=40, count=2, steps=2,
+                               width=64, height=64)
     together = run_together(generator, [first, second])
     assert [made.seed for made in together[0]] == [11] and [made.seed for made in together[1]] == [40, 41]
     assert together[1][1].generation.to_json()["prompt"] == second.prompt
-    assert together[0][0].generation.to_json()["batch"] == {
-        "index": 0,
-        "size": 1,
-        "merged_requests": 2,
-        "merged_images": 3,
-    }
+    assert together[0][0].generation.to_json()["batch"] == {"index": 0, "size": 1, "merged_requests": 2,
+                                                            "merged_images": 3}
     assert together[1][1].generation.to_json()["batch"]["index"] == 1
     alone = [generator.generate(first), generator.generate(second)]  # the model is idle now: nothing merges
     assert alone[0][0].generation.to_json()["batch"] == {"index": 0, "size": 1}
@@ -157,13 +148,8 @@ def test_merged_requests_each_get_their_own_frames_and_seeds(models_dir: Path) -
 
 def test_requests_with_other_settings_are_not_merged(models_dir: Path) -> None:
     generator = tiny(models_dir, batching=True)
-    together = run_together(
-        generator,
-        [
-            GenerationRequest(PROMPT, seed=1, steps=2, width=64, height=64),
-            GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64),
-        ],
-    )
+    together = run_together(generator, [GenerationRequest(PROMPT, seed=1, steps=2, width=64, height=64),
+                                        GenerationRequest(PROMPT, seed=1, steps=1, width=64, height=64)])
     assert all("merged_requests" not in made[0].generation.to_json()["batch"] for made in together)
 
 

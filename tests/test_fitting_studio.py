@@ -51,9 +51,8 @@ def test_a_fitting_paints_only_inside_the_mask_and_stores_variants_and_board(stu
     assert result.variants[0].record.to_json()["prompt_template"]["template"].startswith("costume_concept@")
     for frame in (*result.variants, result.board):
         assert studio.provenance.verify(Path(frame.path).read_bytes(), actor=studio.local_actor).status == "verified"
-    board_credentials = studio.provenance.verify(
-        Path(result.board.path).read_bytes(), actor=studio.local_actor
-    ).credentials
+    board_credentials = studio.provenance.verify(Path(result.board.path).read_bytes(),
+                                                 actor=studio.local_actor).credentials
     assert board_credentials.ingredient_titles == ("Mannequin, front", "variant 1", "variant 2")
     with pytest.raises(InvalidRequest, match="composed board"):
         studio.frames.reproduce(result.board.id, actor=studio.local_actor)
@@ -64,14 +63,9 @@ def test_a_performer_photo_without_a_costume_fitting_grant_is_refused_before_the
     studio: Studio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     studio.consent.add_performer("Ann Lee", actor=PRODUCER)
-    studio.consent.grant(
-        "Ann Lee",
-        project="Ballroom",
-        uses=["likeness_reference"],
-        description="set concepts of the ballroom scene for internal review only",
-        valid_until=date.today() + timedelta(days=5),
-        actor=PRODUCER,
-    )
+    studio.consent.grant("Ann Lee", project="Ballroom", uses=["likeness_reference"],
+                         description="set concepts of the ballroom scene for internal review only",
+                         valid_until=date.today() + timedelta(days=5), actor=PRODUCER)
     monkeypatch.setattr(studio.models.generator, "generate", lambda *_: pytest.fail("the model ran without consent"))
     request = FittingRequest("ball gown", photo=performer_photo(), performer="Ann Lee", variants=1)
     with pytest.raises(ConsentRefused, match=r"Ann Lee .*costume_fitting"):
@@ -82,21 +76,12 @@ def test_a_performer_photo_without_a_costume_fitting_grant_is_refused_before_the
 
 def test_with_the_grant_the_photo_fitting_succeeds_and_records_it(studio: Studio) -> None:
     studio.consent.add_performer("Ann Lee", actor=PRODUCER)
-    grant = studio.consent.grant(
-        "Ann Lee",
-        project="Ballroom",
-        uses=["costume_fitting"],
-        description="costume fittings of the ballroom gown, previs only, not for release",
-        valid_until=date.today() + timedelta(days=5),
-        actor=PRODUCER,
-    )
-    result = studio.fittings.fit(
-        FittingRequest(
-            "ball gown", photo=performer_photo(), performer="Ann Lee", region="lower_body", variants=1, seed=1
-        ),
-        project="Ballroom",
-        actor=DESIGNER,
-    )
+    grant = studio.consent.grant("Ann Lee", project="Ballroom", uses=["costume_fitting"],
+                                 description="costume fittings of the ballroom gown, previs only, not for release",
+                                 valid_until=date.today() + timedelta(days=5), actor=PRODUCER)
+    result = studio.fittings.fit(FittingRequest("ball gown", photo=performer_photo(), performer="Ann Lee",
+                                               region="lower_body", variants=1, seed=1),
+                                project="Ballroom", actor=DESIGNER)
     for frame in (*result.variants, result.board):
         assert frame.record.to_json()["consent_grants"] == [grant.id]
         assert frame.record.to_json()["likeness_uses"][0]["use"] == "costume_fitting"
@@ -115,36 +100,15 @@ def test_bad_fitting_requests_are_clear_errors(studio: Studio) -> None:
 
 
 def test_cli_fit_json_and_bad_uploads(settings, capsys, monkeypatch, tmp_path: Path) -> None:
-    code, out, err = in_process(
-        settings,
-        capsys,
-        monkeypatch,
-        "fit",
-        "--costume",
-        "bowler hat",
-        "--region",
-        "headwear",
-        "--variants",
-        "1",
-        "--json",
-    )
+    code, out, err = in_process(settings, capsys, monkeypatch, "fit", "--costume", "bowler hat", "--region",
+                                "headwear", "--variants", "1", "--json")
     assert code == 0, err
     made = json.loads(out)
     assert {"id", "path", "sha256", "seed"} <= made["board"].keys() and len(made["variants"]) == 1
     not_an_image = tmp_path / "photo.png"
     not_an_image.write_text("this is text pretending to be a photo")
-    code, _, err = in_process(
-        settings,
-        capsys,
-        monkeypatch,
-        "fit",
-        "--costume",
-        "cape",
-        "--figure",
-        str(not_an_image),
-        "--performer",
-        "Ann Lee",
-    )
+    code, _, err = in_process(settings, capsys, monkeypatch, "fit", "--costume", "cape", "--figure",
+                              str(not_an_image), "--performer", "Ann Lee")
     assert code == 1 and "performer photo" in err and err.count("\n") == 1
     small_mask = tmp_path / "mask.png"
     buffer = io.BytesIO()

@@ -102,13 +102,12 @@ def test_inpaint_leaves_pixels_outside_the_mask_untouched(tiny_generator: Genera
     figure = tiny_generator.generate(GenerationRequest(PROMPT, seed=2, width=128, height=128))[0].image
     mask = Image.new("L", figure.size, 0)
     mask.paste(255, (32, 32, 96, 96))
-    painted = tiny_generator.generate(
-        GenerationRequest("red velvet coat", seed=5, mode="inpaint", init_image=figure, mask_image=mask)
-    )[0]
+    painted = tiny_generator.generate(GenerationRequest("red velvet coat", seed=5, mode="inpaint",
+                                                        init_image=figure, mask_image=mask))[0]
     before, after = np.asarray(figure, dtype=int), np.asarray(painted.image, dtype=int)
     border = 4
     outside = np.ones(mask.size[::-1], dtype=bool)
-    outside[32 - border : 96 + border, 32 - border : 96 + border] = False
+    outside[32 - border:96 + border, 32 - border:96 + border] = False
     assert np.array_equal(before[outside], after[outside])
     assert np.abs(before[40:88, 40:88] - after[40:88, 40:88]).mean() > 5  # the inside was repainted
     assert painted.generation.to_json()["mode"] == "inpaint" and painted.generation.to_json()["blend_radius"] == border
@@ -126,9 +125,8 @@ def test_keep_outside_mask_blends_only_near_the_edge() -> None:
 def test_mask_must_match_the_image(tiny_generator: Generator) -> None:
     image = Image.new("RGB", (64, 64))
     with pytest.raises(InvalidRequest, match="same size"):
-        tiny_generator.generate(
-            GenerationRequest(PROMPT, mode="inpaint", init_image=image, mask_image=Image.new("L", (32, 32)))
-        )
+        tiny_generator.generate(GenerationRequest(PROMPT, mode="inpaint", init_image=image,
+                                                  mask_image=Image.new("L", (32, 32))))
 
 
 def test_unsupported_scheduler_for_a_model_is_named(tiny_generator: Generator) -> None:

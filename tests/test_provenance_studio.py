@@ -70,9 +70,8 @@ def _ledger_sql(studio: Studio, statement: str) -> None:
     ("delete from ledger_entries where sequence = 3", "deleted", 3),
 ])
 def test_ledger_tampering_is_reported_at_the_entry(studio: Studio, statement: str, kind: str, sequence: int) -> None:
-    studio.frames.generate(
-        FrameRequest("harbour at dawn", seed=1, count=3, width=64, height=64), actor=studio.local_actor
-    )
+    studio.frames.generate(FrameRequest("harbour at dawn", seed=1, count=3, width=64, height=64),
+                           actor=studio.local_actor)
     assert studio.provenance.verify_ledger(actor=studio.local_actor).ok
     _ledger_sql(studio, statement)
     report = studio.provenance.verify_ledger(actor=studio.local_actor)
@@ -80,23 +79,18 @@ def test_ledger_tampering_is_reported_at_the_entry(studio: Studio, statement: st
 
 
 def test_an_inserted_ledger_row_is_reported(studio: Studio) -> None:
-    studio.frames.generate(
-        FrameRequest("harbour at dawn", seed=1, count=2, width=64, height=64), actor=studio.local_actor
-    )
-    _ledger_sql(
-        studio,
-        "insert into ledger_entries (sequence, frame_sha256, pixel_sha256, record_sha256, created_at, "
-        "prev_hash, entry_hash) select 3, frame_sha256, pixel_sha256, record_sha256, created_at, "
-        "entry_hash, entry_hash from ledger_entries where sequence = 2",
-    )
+    studio.frames.generate(FrameRequest("harbour at dawn", seed=1, count=2, width=64, height=64),
+                           actor=studio.local_actor)
+    _ledger_sql(studio, "insert into ledger_entries (sequence, frame_sha256, pixel_sha256, record_sha256, created_at, "
+                        "prev_hash, entry_hash) select 3, frame_sha256, pixel_sha256, record_sha256, created_at, "
+                        "entry_hash, entry_hash from ledger_entries where sequence = 2")
     report = studio.provenance.verify_ledger(actor=studio.local_actor)
     assert not report.ok and report.problems[0].sequence == 3
 
 
 def test_reproduce_gives_identical_pixels_for_text_and_image_to_image_frames(studio: Studio) -> None:
-    frames = studio.frames.generate(
-        FrameRequest("harbour at dawn", seed=11, count=2, width=64, height=64), actor=studio.local_actor
-    )
+    frames = studio.frames.generate(FrameRequest("harbour at dawn", seed=11, count=2, width=64, height=64),
+                                    actor=studio.local_actor)
     variation = studio.frames.vary(frames[1].id, count=2, strength=0.5, seed=5, actor=studio.local_actor)[1]
     assert variation.record.to_json()["parent_frame_id"] == frames[1].id
     assert [item["role"] for item in variation.record.to_json()["inputs"]] == ["parent_frame"]
@@ -124,9 +118,8 @@ def test_jpeg_exports_are_signed_and_verify(studio: Studio) -> None:
 
 
 def test_cli_verify_ledger_and_reproduce_exit_codes(settings, capsys, monkeypatch, tmp_path: Path) -> None:
-    code, out, _ = in_process(
-        settings, capsys, monkeypatch, "generate", "--prompt", "harbour", "--seed", "2", "--size", "64x64", "--json"
-    )
+    code, out, _ = in_process(settings, capsys, monkeypatch, "generate", "--prompt", "harbour", "--seed", "2",
+                              "--size", "64x64", "--json")
     frame = json.loads(out)[0]
     code, out, _ = in_process(settings, capsys, monkeypatch, "verify", frame["path"], "--json")
     assert code == 0 and json.loads(out)["status"] == "verified"
@@ -138,9 +131,8 @@ def test_cli_verify_ledger_and_reproduce_exit_codes(settings, capsys, monkeypatc
     assert code == 0 and json.loads(out)["identical"] is True
     code, out, _ = in_process(settings, capsys, monkeypatch, "ledger", "verify", "--json")
     assert code == 0 and json.loads(out) == {"ok": True, "checked": 1, "problems": []}
-    code, out, _ = in_process(
-        settings, capsys, monkeypatch, "export", str(frame["id"]), "--format", "jpeg", "--out", str(tmp_path), "--json"
-    )
+    code, out, _ = in_process(settings, capsys, monkeypatch, "export", str(frame["id"]), "--format", "jpeg",
+                              "--out", str(tmp_path), "--json")
     assert code == 0 and Path(json.loads(out)["path"]).parent == tmp_path
     code, _, err = in_process(settings, capsys, monkeypatch, "verify", str(tmp_path / "missing.png"))
     assert code == 1 and err.startswith("error: cannot read FILE")
@@ -156,8 +148,5 @@ def test_an_uploaded_file_is_checked_then_verified(studio: Studio, frame_bytes: 
 
 
 def test_the_ledger_report_reads_as_json(studio: Studio, frame_bytes: bytes) -> None:
-    assert studio.provenance.verify_ledger(actor=studio.local_actor).to_json() == {
-        "ok": True,
-        "checked": 1,
-        "problems": [],
-    }
+    assert studio.provenance.verify_ledger(actor=studio.local_actor).to_json() == {"ok": True, "checked": 1,
+                                                                                   "problems": []}

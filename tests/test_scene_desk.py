@@ -116,13 +116,11 @@ def test_storyboard_and_costume_frames_render_from_the_scene(studio: Studio) -> 
                                            project="Lighthouse", width=64, height=64), actor=studio.local_actor)[0]
     assert "oilskin coat" in costume.record.to_json()["generation"]["prompt"]
     with pytest.raises(InvalidRequest, match="no shot 99"):
-        studio.frames.generate(
-            FrameRequest(scene="2", kind="storyboard", shot=99, project="Lighthouse"), actor=studio.local_actor
-        )
+        studio.frames.generate(FrameRequest(scene="2", kind="storyboard", shot=99, project="Lighthouse"),
+                               actor=studio.local_actor)
     with pytest.raises(InvalidRequest, match="pick scene 1 or type a description, not both"):
-        studio.frames.generate(
-            FrameRequest(scene="1", prompt="a cellar", project="Lighthouse"), actor=studio.local_actor
-        )
+        studio.frames.generate(FrameRequest(scene="1", prompt="a cellar", project="Lighthouse"),
+                               actor=studio.local_actor)
 
 
 def test_a_raw_prompt_past_the_token_limit_is_reported(studio: Studio) -> None:
@@ -133,10 +131,8 @@ def test_a_raw_prompt_past_the_token_limit_is_reported(studio: Studio) -> None:
 
 def test_shots_are_editable_and_checked(studio: Studio) -> None:
     studio.scenes.import_script(THREE_SCENES, project="Lighthouse", actor=PRODUCER)
-    edited = [
-        Shot(1, "The lamp room from the doorway", "wide", "low angle"),
-        Shot(2, "The keeper's hands on the lantern", "close-up", "overhead"),
-    ]
+    edited = [Shot(1, "The lamp room from the doorway", "wide", "low angle"),
+              Shot(2, "The keeper's hands on the lantern", "close-up", "overhead")]
     scene = studio.scenes.edit_shots("Lighthouse", "2", edited, actor=PRODUCER)
     assert [(shot.order, shot.angle) for shot in scene.shots] == [(1, "low angle"), (2, "overhead")]
     with pytest.raises(InvalidRequest, match="size"):
@@ -148,25 +144,11 @@ def test_shots_are_editable_and_checked(studio: Studio) -> None:
 def test_cli_import_script_and_generate_from_a_scene(settings, capsys, monkeypatch, tmp_path: Path) -> None:
     script = tmp_path / "lighthouse.fountain"
     script.write_bytes(THREE_SCENES)
-    code, out, _ = in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "L", "--json")
+    code, out, _ = in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "L",
+                              "--json")
     assert code == 0 and [scene["number"] for scene in json.loads(out)["scenes"]] == ["1", "2", "3"]
-    code, out, err = in_process(
-        settings,
-        capsys,
-        monkeypatch,
-        "generate",
-        "--project",
-        "L",
-        "--scene",
-        "3",
-        "--kind",
-        "storyboard",
-        "--style",
-        "pencil_storyboard",
-        "--size",
-        "64x64",
-        "--json",
-    )
+    code, out, err = in_process(settings, capsys, monkeypatch, "generate", "--project", "L", "--scene", "3",
+                                "--kind", "storyboard", "--style", "pencil_storyboard", "--size", "64x64", "--json")
     assert code == 0, err
     assert json.loads(out)[0]["record"]["prompt_template"]["style"] == "pencil_storyboard"
     empty = tmp_path / "empty.fountain"

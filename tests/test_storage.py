@@ -57,9 +57,8 @@ def test_a_failure_between_file_and_row_leaves_nothing(studio: Studio, monkeypat
 
     monkeypatch.setattr(FrameRepository, "add", fail_after_file_written)
     with pytest.raises(StorageError, match="injected"):
-        studio.frames.generate(
-            FrameRequest("quiet harbour at dawn", seed=1, count=2, width=64, height=64), actor=studio.local_actor
-        )
+        studio.frames.generate(FrameRequest("quiet harbour at dawn", seed=1, count=2, width=64, height=64),
+                               actor=studio.local_actor)
     monkeypatch.undo()
     assert _everything_under(studio.served_directory) == []
     assert studio.frames.list(actor=studio.local_actor) == []
@@ -78,9 +77,8 @@ def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.M
 
     monkeypatch.setattr(Session, "commit", broken_commit)
     with pytest.raises(StorageError, match="nothing was saved"):
-        studio.frames.generate(
-            FrameRequest("quiet harbour at dawn", seed=1, width=64, height=64), actor=studio.local_actor
-        )
+        studio.frames.generate(FrameRequest("quiet harbour at dawn", seed=1, width=64, height=64),
+                               actor=studio.local_actor)
     monkeypatch.undo()
     assert _everything_under(studio.served_directory) == []
     assert studio.frames.list(actor=studio.local_actor) == []

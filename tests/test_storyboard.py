@@ -50,11 +50,9 @@ def test_a_three_scene_script_becomes_a_sheet_with_every_shot_in_order(scripted:
     assert [step.label for step in steps] == expected and steps[-1].done == steps[-1].total == len(expected)
     assert len(result.drawn) == len(expected) and len(set(result.seeds.values())) == 3
     frames = [scripted.frames.get(frame_id, actor=scripted.local_actor) for frame_id in result.drawn]
-    assert {
-        frame.record.to_json()["generation"]["seed"]
-        for frame in frames
-        if frame.record.to_json()["scene"]["number"] == "1"
-    } == {result.seeds["1"]}, "the shots of a scene share one base seed"
+    records = [frame.record.to_json() for frame in frames]
+    assert {record["generation"]["seed"] for record in records if record["scene"]["number"] == "1"} == {
+        result.seeds["1"]}, "the shots of a scene share one base seed"
     sheet = scripted.storyboards.sheet("Lighthouse", ALL, columns=3, actor=PRODUCER)
     pages, text = pdf_text(sheet.pdf)
     assert pages == len(sheet.pages) >= 2 and sheet.missing == []
@@ -85,10 +83,8 @@ def test_an_interrupted_job_resumes_with_only_the_missing_shots(scripted: Studio
 
     with pytest.raises(Killed):
         scripted.storyboards.build(request(), progress=die_after_three, actor=PRODUCER)
-    first_seeds = {
-        frame.record.to_json()["scene"]["number"]: frame.seed
-        for frame in scripted.frames.list(actor=scripted.local_actor)
-    }
+    first_seeds = {frame.record.to_json()["scene"]["number"]: frame.seed
+                   for frame in scripted.frames.list(actor=scripted.local_actor)}
     result = scripted.storyboards.build(request(), actor=PRODUCER)
     expected = labels(scripted)
     assert result.skipped == expected[:3] and len(result.drawn) == len(expected) - 3
@@ -104,10 +100,8 @@ def test_approving_a_redrawn_frame_replaces_the_select_and_the_sheet_uses_it(scr
     assert scripted.storyboards.sheet("Lighthouse", ["2"], actor=PRODUCER).frame_ids[0] == first
     scripted.reviews.review(first, "changes_requested", comment="lower angle, more glass", actor=PRODUCER)
     redrawn = scripted.frames.vary(first, count=1, seed=9, changes="lower angle, more glass", actor=PRODUCER)[0]
-    assert (
-        redrawn.record.to_json()["parent_frame_id"] == first
-        and redrawn.shot_id == scripted.frames.get(first, actor=scripted.local_actor).shot_id
-    )
+    assert redrawn.record.to_json()["parent_frame_id"] == first
+    assert redrawn.shot_id == scripted.frames.get(first, actor=scripted.local_actor).shot_id
     assert redrawn.record.to_json()["generation"]["prompt"].startswith("lower angle, more glass")
     scripted.reviews.review(redrawn.id, "approved", actor=PRODUCER)
     sheet = scripted.storyboards.sheet("Lighthouse", ["2"], actor=PRODUCER)
@@ -119,20 +113,12 @@ def test_frames_whose_consent_was_withdrawn_never_reach_a_sheet(scripted: Studio
     scripted.consent.add_performer("Keeper", actor=PRODUCER)  # the script's KEEPER is a registered performer
     with pytest.raises(ConsentRefused, match="Keeper"):
         scripted.storyboards.build(request(scenes=("1",)), actor=PRODUCER)  # stops at the first shot naming him
-    grant = scripted.consent.grant(
-        "Keeper",
-        project="Lighthouse",
-        uses=["likeness_reference"],
-        description="storyboard frames of the cliff scene for the producers",
-        valid_until=date.today() + timedelta(days=9),
-        actor=PRODUCER,
-    )
+    grant = scripted.consent.grant("Keeper", project="Lighthouse", uses=["likeness_reference"],
+                                   description="storyboard frames of the cliff scene for the producers",
+                                   valid_until=date.today() + timedelta(days=9), actor=PRODUCER)
     result = scripted.storyboards.build(request(scenes=("1",)), actor=PRODUCER)
-    keeper_frames = [
-        frame_id
-        for frame_id in result.drawn
-        if scripted.frames.get(frame_id, actor=scripted.local_actor).record.to_json()["consent_grants"] == [grant.id]
-    ]
+    keeper_frames = [frame_id for frame_id in result.drawn
+                     if scripted.frames.get(frame_id, actor=PRODUCER).record.to_json()["consent_grants"] == [grant.id]]
     assert keeper_frames
     scripted.consent.revoke(grant.id, reason="performer withdrew consent", actor=PRODUCER)
     sheet = scripted.storyboards.sheet("Lighthouse", ["1"], actor=PRODUCER)
@@ -152,25 +138,9 @@ def test_cli_storyboard_writes_pdf_and_png(settings, capsys, monkeypatch, tmp_pa
     script = tmp_path / "lighthouse.fountain"
     script.write_bytes(THREE_SCENES)
     in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "L")
-    code, out, err = in_process(
-        settings,
-        capsys,
-        monkeypatch,
-        "storyboard",
-        "--project",
-        "L",
-        "--scene",
-        "1",
-        "--scene",
-        "3",
-        "--size",
-        "64x64",
-        "--pdf",
-        str(tmp_path / "board.pdf"),
-        "--png",
-        str(tmp_path / "board.png"),
-        "--json",
-    )
+    code, out, err = in_process(settings, capsys, monkeypatch, "storyboard", "--project", "L", "--scene", "1",
+                                "--scene", "3", "--size", "64x64", "--pdf", str(tmp_path / "board.pdf"),
+                                "--png", str(tmp_path / "board.png"), "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["pages"] >= 1 and len(report["sheet_frame_ids"]) == len(report["drawn"])

@@ -32,10 +32,8 @@ def test_generated_frames_are_stored_with_their_record(studio: Studio) -> None:
 
 
 def test_equal_requests_give_the_same_picture_in_distinct_files(studio: Studio) -> None:
-    first, second = (
-        studio.frames.generate(REQUEST, actor=studio.local_actor)[0],
-        studio.frames.generate(REQUEST, actor=studio.local_actor)[0],
-    )
+    first = studio.frames.generate(REQUEST, actor=studio.local_actor)[0]
+    second = studio.frames.generate(REQUEST, actor=studio.local_actor)[0]
     assert first.sha256 == second.sha256
     assert first.id != second.id and first.file_sha256 != second.file_sha256
     assert first.record.to_json()["frame_uid"] != second.record.to_json()["frame_uid"]
@@ -78,12 +76,8 @@ def test_app_falls_back_to_the_offline_model_only_with_a_warning(settings: Setti
     status = studio.models.load(fall_back_to_tiny=True)
     assert status.name == "previs-tiny" and status.placeholder and status.loaded
     assert "'sd15'" in status.warning and "placeholder" in status.warning
-    assert (
-        studio.frames.generate(REQUEST, actor=studio.local_actor)[0].record.to_json()["generation"]["model"][
-            "placeholder"
-        ]
-        is True
-    )
+    made = studio.frames.generate(REQUEST, actor=studio.local_actor)[0]
+    assert made.record.to_json()["generation"]["model"]["placeholder"] is True
     studio.close()
 
 

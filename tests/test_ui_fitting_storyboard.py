@@ -178,29 +178,22 @@ def test_all_shots_are_drawn_with_progress_and_laid_out_as_png_and_pdf(pat: Clie
 
     again, rerun = pat.predict(name, ["1"], "pencil_storyboard", "256x256", "1", "", api_name="/build_storyboard")
     assert rerun["drawn"] == [] and rerun["skipped"] == shots and all("kept" in item["caption"] for item in again)
-    assert "no frames to lay out for scene(s) 2" in refusal(
-        pat.predict, name, ["2"], "pencil_storyboard", 3, "A4", api_name="/storyboard_sheet"
-    )
+    assert "no frames to lay out for scene(s) 2" in refusal(pat.predict, name, ["2"], "pencil_storyboard", 3, "A4",
+                                                           api_name="/storyboard_sheet")
 
 
 def test_a_costume_designer_may_not_build_storyboards(cole: Client, pat: Client) -> None:
     name = project()
     pat.predict(name, None, LIGHTHOUSE, api_name="/import_script")
-    message = refusal(cole.predict, name, ["1"], "pencil_storyboard", "256x256", "1", "", api_name="/build_storyboard")
+    message = refusal(cole.predict, name, ["1"], "pencil_storyboard", "256x256", "1", "",
+                      api_name="/build_storyboard")
     assert "cole (costume_designer) may not build storyboards: that needs admin, art_director, producer" in message
-    assert "cole (costume_designer) may not import screenplays" in refusal(
-        cole.predict, name, None, LIGHTHOUSE, api_name="/import_script"
-    )
+    assert "cole (costume_designer) may not import screenplays" in refusal(cole.predict, name, None, LIGHTHOUSE,
+                                                                          api_name="/import_script")
 
 
 def test_the_endpoints_are_named(pat: Client) -> None:
     named = set(pat.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {
-        "/fit_costume",
-        "/fitting_subject",
-        "/import_script",
-        "/list_scenes",
-        "/build_storyboard",
-        "/storyboard_sheet",
-    } <= named
+    assert {"/fit_costume", "/fitting_subject", "/import_script", "/list_scenes", "/build_storyboard",
+            "/storyboard_sheet"} <= named
     assert not any(endpoint.startswith("/storyboard_sheet_") for endpoint in named), "the chained sheet is private"

@@ -207,14 +207,11 @@ def test_evidence_is_checked_and_kept(pat: Client, tmp_path: Path) -> None:
     assert [len(p["grants"]) for p in performers if p["name"] == person] == [1]
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("until", "soon", "valid until 'soon' is not a date: use YYYY-MM-DD"),
-        ("until", "2001-01-01", "valid until 2001-01-01 is before valid from"),
-        ("uses", [], "a grant needs at least one use"),
-    ],
-)
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("until", "soon", "valid until 'soon' is not a date: use YYYY-MM-DD"),
+    ("until", "2001-01-01", "valid until 2001-01-01 is before valid from"),
+    ("uses", [], "a grant needs at least one use"),
+])
 def test_bad_grants_are_refused_with_a_message(pat: Client, field: str, value: Any, message: str) -> None:
     person = performer()
     pat.predict(person, "", api_name="/add_performer")
@@ -223,9 +220,7 @@ def test_bad_grants_are_refused_with_a_message(pat: Client, field: str, value: A
 
 
 CONSENT_ENDPOINTS = {
-    "/consent_performers": (),
-    "/consent_audit": (),
-    "/add_performer": ("Ivo Brandt", ""),
+    "/consent_performers": (), "/consent_audit": (), "/add_performer": ("Ivo Brandt", ""),
     "/grant_consent": ("Ivo Brandt", "default", ["likeness_reference"], DESCRIPTION, UNTIL, None),
     "/revoke_grant": ("1", "performer withdrew consent"),
 }
@@ -262,18 +257,14 @@ def test_a_fresh_frame_verifies_and_a_changed_pixel_is_altered(alice: Client, tm
     assert verdict.startswith("altered: changed after it was signed") and report["status"] == "altered"
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"just some notes, not a picture", "The image to verify is plain text; pictures must be PNG, JPEG or WebP"),
-        (b"\x00\x01\x02 binary", "The image to verify is not a recognised file type"),
-        (png_header_only(60_000, 60_000), "decompression bomb"),
-        (b"\x89PNG\r\n\x1a\n broken", "The image to verify is a damaged or incomplete PNG file"),
-    ],
-)
-def test_what_is_not_a_verifiable_image_is_refused_with_a_message(
-    alice: Client, tmp_path: Path, content: bytes, message: str
-) -> None:
+@pytest.mark.parametrize(("content", "message"), [
+    (b"just some notes, not a picture", "The image to verify is plain text; pictures must be PNG, JPEG or WebP"),
+    (b"\x00\x01\x02 binary", "The image to verify is not a recognised file type"),
+    (png_header_only(60_000, 60_000), "decompression bomb"),
+    (b"\x89PNG\r\n\x1a\n broken", "The image to verify is a damaged or incomplete PNG file"),
+])
+def test_what_is_not_a_verifiable_image_is_refused_with_a_message(alice: Client, tmp_path: Path,
+                                                                  content: bytes, message: str) -> None:
     upload = tmp_path / "upload.png"
     upload.write_bytes(content)
     with pytest.raises(AppError, match=message) as caught:
@@ -304,18 +295,8 @@ def test_the_ledger_check_names_the_first_bad_entry(alice: Client, ui_studio: St
 
 # -- every endpoint ---------------------------------------------------------------------------------------
 
-OUR_ENDPOINTS = (
-    "pending_reviews",
-    "review_details",
-    "review_frame",
-    "add_performer",
-    "grant_consent",
-    "revoke_grant",
-    "consent_performers",
-    "consent_audit",
-    "verify_image",
-    "verify_ledger",
-)
+OUR_ENDPOINTS = ("pending_reviews", "review_details", "review_frame", "add_performer", "grant_consent",
+                 "revoke_grant", "consent_performers", "consent_audit", "verify_image", "verify_ledger")
 
 
 def test_the_endpoints_are_named(pat: Client) -> None:

@@ -70,9 +70,8 @@ def export(
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Write a frame with its Content Credentials (PNG as stored, or a signed JPEG)."""
-    exported = state(context).studio.provenance.export(
-        frame_id, image_format=image_format.lower(), actor=state(context).studio.local_actor
-    )
+    exported = state(context).studio.provenance.export(frame_id, image_format=image_format.lower(),
+                                                       actor=state(context).studio.local_actor)
     target = out / exported.filename
     target.write_bytes(exported.data)
     if as_json:

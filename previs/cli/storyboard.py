@@ -49,17 +49,8 @@ def storyboard(
             target.write_bytes(data)
             written.append(str(target))
     if as_json:
-        print_json(
-            {
-                **result.to_json(),
-                "sheet_frame_ids": sheet.frame_ids,
-                "pages": len(sheet.pages),
-                "missing": sheet.missing,
-                "written": written,
-            }
-        )
+        print_json({**result.to_json(), "sheet_frame_ids": sheet.frame_ids, "pages": len(sheet.pages),
+                    "missing": sheet.missing, "written": written})
         return
-    typer.echo(
-        f"{len(result.drawn)} shots drawn, {len(result.skipped)} already there; sheet: {len(sheet.pages)} "
-        f"page(s){': ' + ', '.join(written) if written else ''}"
-    )
+    typer.echo(f"{len(result.drawn)} shots drawn, {len(result.skipped)} already there; sheet: {len(sheet.pages)} "
+               f"page(s){': ' + ', '.join(written) if written else ''}")

@@ -45,11 +45,8 @@ def build(ui: UiContext) -> None:
         if report.ok:
             return f"ledger intact: {report.checked} entries checked", report.to_json()
         first = report.problems[0]
-        return (
-            f"ledger broken: {len(report.problems)} problem(s), first at entry {first.sequence} "
-            f"({first.kind}: {first.detail})",
-            report.to_json(),
-        )
+        return (f"ledger broken: {len(report.problems)} problem(s), first at entry {first.sequence} "
+                f"({first.kind}: {first.detail})", report.to_json())
 
     gr.Markdown("Drop any image (PNG, JPEG or WebP) to check its Content Credentials and the studio's ledger.")
     with gr.Row():
