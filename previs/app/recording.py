@@ -8,7 +8,9 @@ cut off the end or rewritten wholesale are still caught by ``previs ledger verif
 
 from __future__ import annotations
 
+import fcntl
 import io
+import logging
 import os
 import tempfile
 import threading
@@ -31,6 +33,7 @@ from previs.storage.tables import Frame, LedgerRow
 from previs.version import __version__
 
 HEAD_FILE = "ledger.head"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,21 +103,21 @@ class FrameRecorder:
                     for images, context in groups for generated in images]
         inputs = {item.sha256: item for _, context in groups for item in context.inputs}
         placed: list[PlacedFile] = []
-        try:
-            for item in inputs.values():
-                placed.append(self.inputs.place(item.sha256, item.png))
-            frame_files = [self.frames.place(item.file_sha256, item.data) for item, _ in prepared]
-            placed.extend(frame_files)
-            with self._lock:
-                with self.database.unit_of_work() as work:
+        with self._lock:
+            try:
+                for item in inputs.values():
+                    placed.append(self.inputs.place(item.sha256, item.png))
+                frame_files = [self.frames.place(item.file_sha256, item.data) for item, _ in prepared]
+                placed.extend(frame_files)
+                with self.database.unit_of_work(appends_to_ledger=True) as work:
                     if before_commit is not None:
                         before_commit(work)
-                    rows, last = self._add_rows(work, prepared, frame_files, created_at)
-                self._keep_head(last)
-        except BaseException:
-            for file in placed:
-                file.undo()
-            raise
+                    rows = self._add_rows(work, prepared, frame_files, created_at)
+            except BaseException:
+                for file in placed:
+                    file.undo()
+                raise
+            self._publish_head()  # after the commit: the stored frames stand whatever happens to the head
         return rows
 
     def _prepare(self, generated: GeneratedImage, context: FrameContext, created_at: str) -> _Prepared:
@@ -134,7 +137,7 @@ class FrameRecorder:
         return _Prepared(generated, record, signed, sha256_bytes(signed))
 
     def _add_rows(self, work: UnitOfWork, prepared: list[tuple[_Prepared, FrameContext]],
-                  placed: list[PlacedFile], created_at: str) -> tuple[list[Frame], LedgerEntry | None]:
+                  placed: list[PlacedFile], created_at: str) -> list[Frame]:
         last_row = work.ledger.last()
         last = None if last_row is None else ledger_entry(last_row)
         rows = []
@@ -151,7 +154,7 @@ class FrameRecorder:
             last = self._append(work, last, row.id, item.file_sha256, item.record.sha256, item.record,
                                 created_at)
             rows.append(row)
-        return rows, last
+        return rows
 
     def enter_copy(self, frame_id: int, data: bytes, record: FrameRecord) -> None:
         """Enter an exported copy of a frame (a signed JPEG: other bytes, other pixels) in the ledger."""
@@ -159,11 +162,11 @@ class FrameRecorder:
             pixels = pixel_sha256(decoded)
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            with self.database.unit_of_work() as work:
+            with self.database.unit_of_work(appends_to_ledger=True) as work:
                 last_row = work.ledger.last()
-                last = self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
-                                    sha256_bytes(data), pixels, record, created_at)
-            self._keep_head(last)
+                self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
+                             sha256_bytes(data), pixels, record, created_at)
+            self._publish_head()
 
     @staticmethod
     def _append(work: UnitOfWork, previous: LedgerEntry | None, frame_id: int, file_sha256: str, pixels: str,
@@ -172,6 +175,25 @@ class FrameRecorder:
                            record_sha256=record_sha256(record.to_json()), created_at=created_at)
         work.ledger.add(frame_id=frame_id, **asdict(entry))
         return entry
+
+    def _publish_head(self) -> None:
+        """Keep the head of the committed ledger beside the database.
+
+        Any number of processes may append: under a lock on ``ledger.head.lock`` the newest committed entry is
+        read and written, so the last writer leaves the true head whatever order the commits came in. A failure
+        (a full disk) must not undo frames already committed: it is logged, ``ledger verify`` reports the stale
+        head meanwhile, and the next stored frame writes the head again.
+        """
+        try:
+            with open(self.head_file.with_name(self.head_file.name + ".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                with self.database.unit_of_work() as work:
+                    newest = work.ledger.last()
+                    last = None if newest is None else ledger_entry(newest)
+                self._keep_head(last)
+        except OSError as error:
+            log.error("frames were stored, but the ledger head %s could not be written (%s); the next stored "
+                      "frame writes it again", self.head_file, error.strerror or error)
 
     def _keep_head(self, last: LedgerEntry | None) -> None:
         """Write the head atomically; the ledger rows are committed already, so a failure here is reported."""

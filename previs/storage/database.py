@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +17,8 @@ from previs.errors import StorageError
 from previs.storage.repositories import UnitOfWork
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_LEDGER_APPEND = "previs_ledger_append"  # execution option marking a transaction that appends to the ledger
+_LEDGER_LOCK_KEY = 0x70726576  # PostgreSQL advisory lock key of ledger appends ("prev")
 
 
 def _make_engine(url: str) -> Engine:
@@ -25,11 +27,19 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            connection.isolation_level = None  # previs, not the driver, says when a transaction begins (below)
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            # A ledger append takes the database's write lock before it reads the last entry, so processes
+            # sharing the file append one after another instead of colliding on the next sequence number.
+            immediate = connection.get_execution_options().get(_LEDGER_APPEND, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -77,14 +87,20 @@ class Database:
             self._applying.active = False
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
+    def unit_of_work(self, *, appends_to_ledger: bool = False) -> Iterator[UnitOfWork]:
         """A transaction with repositories bound to it: all of it is committed, or none of it.
 
-        The read rules (``add_read_rule``) run first, outside this transaction.
+        The read rules (``add_read_rule``) run first, outside this transaction. ``appends_to_ledger``
+        serialises the transaction with every other ledger append on this database, in any process: SQLite
+        begins it with the write lock (``BEGIN IMMEDIATE``), PostgreSQL takes a transaction advisory lock.
         """
         self._apply_read_rules()
         session: Session = self._sessions()
         try:
+            if appends_to_ledger:
+                connection = session.connection(execution_options={_LEDGER_APPEND: True})
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK_KEY})
             yield UnitOfWork(session)
             session.commit()
         except SQLAlchemyError as error:
