@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import batch_scaling, bookkeeping, cold_start, fast_paths, gpu, vs_diffusers
+from benchmarks import batch_scaling, bookkeeping, cold_start, fast_paths, gpu, registry, review_queue, vs_diffusers
 from benchmarks.harness import Table, publish
 
 TOY = ["--toy", "--runs", "1", "--size", "64", "--steps", "1"]
@@ -42,6 +42,16 @@ def test_bookkeeping_times_every_stage(cache: list[str]) -> None:
             "database commit, ledger", "**total**"} <= stages
     assert "| previs (Up filter, ISA-L level 1) " in text and "| Pillow, level 9 " in text  # the PNG table
     assert [row[0] for row in table_rows(text) if row[0] in {"3", "5"}] == ["3", "5"]  # the gate by registry size
+
+
+def test_registry_times_the_gate_and_registration_by_size(cache: list[str]) -> None:
+    rows = table_rows(registry.main(["--runs", "1", "--sizes", "5,12", *cache]))
+    assert [row[0] for row in rows] == ["registered performers", "5", "12"] and len(rows[1]) == 5
+
+
+def test_review_queue_times_the_first_page_by_size(cache: list[str]) -> None:
+    rows = table_rows(review_queue.main(["--runs", "1", "--sizes", "3,8", *cache]))
+    assert [(row[0], row[1], row[2]) for row in rows[1:]] == [("3", "no", "3"), ("8", "no", "8"), ("8", "yes", "4")]
 
 
 def test_batch_scaling_reports_each_batch(cache: list[str]) -> None:

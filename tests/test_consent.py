@@ -6,17 +6,22 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, text
 
 from previs.access.permissions import Actor, Role
 from previs.app.requests import FrameRequest
 from previs.app.studio import Studio, open_studio
-from previs.consent.names import mentions
+from previs.consent.names import mentions, word_keys
 from previs.consent.registry import check_description, parse_date
 from previs.errors import ConsentRefused, InvalidRequest, NotFound, PermissionDenied
 from previs.generation.generator import Generator
 from previs.settings import Settings
+from previs.storage.database import MIGRATIONS
 from tests.test_cli import in_process
 
 SPECIFIC = "previs frames of the observatory scene for internal review, not for release"
@@ -288,3 +293,83 @@ def test_grant_dates_are_read_as_typed() -> None:
     assert parse_date(" 2027-03-31 ", "valid until") == date(2027, 3, 31)
     with pytest.raises(InvalidRequest, match=r"valid until '31/03/2027' is not a date: use YYYY-MM-DD"):
         parse_date("31/03/2027", "valid until")
+
+
+# -- the name-word index: the gate's cost follows the names it matches, not the registry's size ------------------
+
+
+def fill_registry(studio: Studio, count: int) -> None:
+    """Extra performers in one transaction (set-up speed), indexed as add_performer indexes them; each shares a
+    word ("walk", "on") with all the others and one ("lee") with Ann Lee."""
+    with studio.database.unit_of_work() as work:
+        for number in range(count):
+            work.consent.add_performer(name=f"Extra{number} Lee", aliases=[f"Walk-on {number}"], created_by="t",
+                                       keys=word_keys)
+
+
+def rows_read_by_the_gate(studio: Studio, prompt: str) -> tuple[int, int]:
+    """(queries, rows) the gate's SELECTs return, counted by running each again as it was sent."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_connection, _cursor, statement, parameters, _context, _many) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(studio.database.engine, "before_cursor_execute", record)
+    try:
+        studio.consent.clear("Nightfall", prompt=prompt, actor=PRODUCER)
+    finally:
+        event.remove(studio.database.engine, "before_cursor_execute", record)
+    with studio.database.engine.connect() as connection:
+        rows = sum(len(connection.exec_driver_sql(statement, parameters).all()) for statement, parameters in sent)
+    return len(sent), rows
+
+
+def test_the_gate_reads_the_names_it_matches_not_the_whole_registry(registered: Studio) -> None:
+    grant(registered)
+    prompt = "Ann Lee walks on the pier at dusk"  # every extra's "walk on" and "Lee" words, but no whole label
+    small = rows_read_by_the_gate(registered, prompt)
+    fill_registry(registered, 2_000)
+    assert rows_read_by_the_gate(registered, prompt) == small == (2, 2)  # Ann Lee, then her one current grant
+    cleared = registered.consent.clear("Nightfall", prompt=prompt, actor=PRODUCER)
+    assert [use.performer for use in cleared.uses] == ["Ann Lee"]
+    with pytest.raises(ConsentRefused, match="Extra1999 Lee"):
+        registered.consent.clear("Nightfall", prompt="the walk-on 1999 at the pier", actor=PRODUCER)
+
+
+def test_registration_and_grants_look_names_up_through_the_index(registered: Studio) -> None:
+    fill_registry(registered, 50)
+    with pytest.raises(InvalidRequest, match=r"'walk on 7' \(performer 'Extra7 Lee'\) is already registered"):
+        registered.consent.add_performer("Dana Cole", aliases=["walk on 7"], actor=PRODUCER)
+    registered.consent.add_performer("Lee", actor=PRODUCER)  # a word of many labels, but nobody's whole label
+    assert registered.consent.grant("WALK-ON 12", project="Nightfall", uses=["likeness_reference"],
+                                    description=SPECIFIC, valid_until=NEXT_MONTH, actor=PRODUCER).performer == \
+        "Extra12 Lee"
+    with pytest.raises(ConsentRefused, match="Extra12 Lee"):
+        registered.consent.clear("Elsewhere", prompt="walk on 12 at the pier", actor=PRODUCER)
+
+
+def test_a_database_made_before_the_index_gets_its_performers_indexed(settings: Settings,
+                                                                      tiny_generator: Generator) -> None:
+    settings.home.mkdir(parents=True)
+    engine = create_engine(settings.db_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(text(
+            "INSERT INTO performers (name, aliases, contact, agent, created_by, created_at) VALUES "
+            "('Ann Lee', '[\"Annie\"]', '', '', 't', '2026-01-01'), ('Zoë Okafor', '[]', '', '', 't', '2026-01-01')"))
+    engine.dispose()
+    studio = open_studio(settings, generator=tiny_generator)
+    try:
+        with pytest.raises(ConsentRefused, match="Zoë Okafor"):
+            studio.consent.clear("Nightfall", prompt="ZOE OKAFOR at the door", actor=PRODUCER)
+        with pytest.raises(InvalidRequest, match=r"'annie' .*already registered"):
+            studio.consent.add_performer("Ann Cole", aliases=["annie"], actor=PRODUCER)
+        grant(studio, "Annie")
+        cleared = studio.consent.clear("Nightfall", prompt="annie's coat", actor=PRODUCER)
+        assert [use.performer for use in cleared.uses] == ["Ann Lee"] and cleared.grant_ids
+    finally:
+        studio.close()

@@ -19,7 +19,7 @@ from previs.app.models import ModelDesk
 from previs.app.pipeline import FramePipeline
 from previs.app.recording import FrameContext, FrameRecorder, InputImage
 from previs.app.requests import FRAME_KINDS, FrameInfo, FrameRequest, Reproduction
-from previs.app.reviews import ReviewDesk, current_statuses
+from previs.app.reviews import PAGE, ReviewDesk, current_statuses
 from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
 from previs.errors import InvalidRequest, NotFound
 from previs.generation.limits import GenerationRequest
@@ -145,12 +145,12 @@ class FrameDesk:
                 raise NotFound(WITHDRAWN_MESSAGE.format(frame_id))
             return self._pipeline.info(row, row.project.name, current_statuses(work, [row.id])[row.id])
 
-    def pending(self, *, project: str | None = None, limit: int = 200,
+    def pending(self, *, project: str | None = None, after: int = 0, limit: int = PAGE,
                 actor: Actor) -> builtins.list[FrameInfo]:  # builtins: the method list() above shadows list
-        """The review queue as frames, oldest first, for front ends that show them."""
-        frame_ids = self._reviews.pending(project=project, limit=limit, actor=actor)
+        """A page of the review queue as frames, oldest first, for front ends that show them."""
+        frame_ids = self._reviews.pending(project=project, after=after, limit=limit, actor=actor)
         with self._database.unit_of_work() as work:
-            rows = [work.frames.get(frame_id) for frame_id in frame_ids]
+            rows = work.frames.with_ids(frame_ids)
             return [self._pipeline.info(row, row.project.name) for row in rows if row.status == "active"]
 
     def reproduce(self, frame_id: int, *, actor: Actor) -> Reproduction:

@@ -19,6 +19,8 @@ from previs.storage.tables import Review
 
 STATUSES = ("pending", "approved", "changes_requested", "rejected")
 NEEDS_COMMENT = ("changes_requested", "rejected")
+DECIDED = tuple(status for status in STATUSES if status != "pending")  # a frame whose newest review is one is done
+PAGE, MAX_PAGE = 200, 1000  # frames per page of the queue: by default, at most
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,29 @@ class ReviewDesk:
             work.frames.get(frame_id)
             return [review_info(row) for row in work.reviews.history(frame_id)]
 
-    def pending(self, *, project: str | None = None, limit: int = 200, actor: Actor) -> list[int]:
-        """Ids of active frames waiting for a decision (no review yet, or newest review 'pending'), oldest first."""
+    def pending(self, *, project: str | None = None, after: int = 0, limit: int = PAGE, actor: Actor) -> list[int]:
+        """Ids of active frames waiting for a decision (no review yet, or newest review 'pending'), oldest first:
+        one page of at most ``limit``, from the frame after ``after`` (the last id of the previous page).
+
+        The database selects the page (``ReviewRepository.undecided``), so nothing is read of the frames not
+        shown and the oldest waiting frame is always on the first page, however many are newer.
+        """
+        actor.require(Action.VIEW)
+        check_page(after, limit)
+        with self.database.unit_of_work() as work:
+            return list(work.reviews.undecided(DECIDED, project=project, after=after, limit=limit))
+
+    def waiting(self, *, project: str | None = None, actor: Actor) -> int:
+        """How many frames the queue holds over all its pages (of ``project``, or all)."""
         actor.require(Action.VIEW)
         with self.database.unit_of_work() as work:
-            frames = work.frames.list(project=project, limit=10_000)
-            statuses = current_statuses(work, [frame.id for frame in frames])
-            waiting = sorted(frame.id for frame in frames if statuses[frame.id] == "pending")
-            return waiting[:limit]
+            return work.reviews.count_undecided(DECIDED, project=project)
+
+
+def check_page(after: int, limit: int) -> None:
+    """A page of the queue: from after a frame id (0: the oldest), at most MAX_PAGE frames."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidRequest(f"page size {limit} is out of range: use 1 to {MAX_PAGE}")
+    if after < 0:
+        raise InvalidRequest(f"page start {after} is not a frame id: give the last frame id of the previous page, "
+                             "or 0 for the oldest")

@@ -1,8 +1,15 @@
 """Finding registered performers in text by name or alias, the way people write names: the consent gate's search.
 
-Every request is matched against every name and alias in the registry, so each performer's labels are turned
-into words once per stored row (rows are never edited), not once per request: with 500 performers that was
-~10 ms per frame, now ~2 ms (`benchmarks/bookkeeping.py`, consent gate table).
+The gate does not read the registry per request. Every word of every label (name and aliases) is stored by its
+key, ``word_keys``, in the ``name_words`` table (indexed on the key); a request's text is turned into its own
+keys, the performers with a label all of whose keys are among them are fetched in one indexed query, and only
+those are matched exactly (``Registered.label_in``: the label's keys together and in order). A label can only
+match a text containing all of its keys, so the candidates always include every performer the text names.
+
+``word_keys`` is the ONE function both sides use: the stored keys and a text's keys must come from it, and the
+exact match compares its output too. Changing it (a stronger canonical form) needs a re-index: a new migration
+that calls ``previs.storage.repositories.index_name_words(op.get_bind(), word_keys)``, as
+``0003_name_words`` does for databases made before the index existed.
 """
 
 from __future__ import annotations
@@ -27,16 +34,25 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(plain.casefold()))
 
 
+def word_keys(text: str) -> tuple[str, ...]:
+    """The match keys of a text's words, in order: what the name-word index stores and the gate looks up.
+
+    Today the folded words (``words``). Swapping in another canonical form is a change here plus a re-index
+    migration (see the module docstring): keys stored under the old form would no longer be found.
+    """
+    return words(text)
+
+
 class SearchedText:
-    """A text's words, with their set for a quick no before the exact search."""
+    """A text's word keys, with their set: the index lookup's question, and a quick no before the exact search."""
 
     def __init__(self, text: str):
-        self.words = words(text)
-        self._present = set(self.words)
+        self.words = word_keys(text)
+        self.keys = frozenset(self.words)
 
     def contains(self, needle: tuple[str, ...]) -> bool:
         """Whether ``needle``'s words occur together, in order ("Ann" matches "Ann's", not "Annex")."""
-        if not needle or not self._present.issuperset(needle):
+        if not needle or not self.keys.issuperset(needle):
             return False
         size = len(needle)
         return any(self.words[start:start + size] == needle for start in range(len(self.words) - size + 1))
@@ -44,7 +60,7 @@ class SearchedText:
 
 def mentions(text: str, name: str) -> bool:
     """Whether ``name`` occurs in ``text`` as whole words ("Ann" matches "Ann's", not "Annex")."""
-    return SearchedText(text).contains(words(name))
+    return SearchedText(text).contains(word_keys(name))
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ class Registered:
 
     def answers_to(self, name: str) -> bool:
         """Whether ``name`` is one of the performer's labels, written any way (case, accents)."""
-        wanted = words(name)
+        wanted = word_keys(name)
         return any(label_words == wanted for _, label_words in self.labels)
 
 
@@ -69,11 +85,12 @@ class Registered:
 def registered(performer_id: int, name: str, aliases_json: str) -> Registered:
     """A performer row (its aliases as the JSON text stored) as the gate matches it."""
     labels = (name, *json.loads(aliases_json))
-    return Registered(performer_id, name, tuple((label, words(label)) for label in labels))
+    return Registered(performer_id, name, tuple((label, word_keys(label)) for label in labels))
 
 
 def performer_named(people: Sequence[Registered], name: str) -> Registered:
-    """The registered performer ``name`` is a label of, or NotFound saying how to register them."""
+    """The performer among ``people`` (the candidates the index found for ``name``'s keys) that ``name`` is a
+    label of, or NotFound saying how to register them."""
     found = next((person for person in people if person.answers_to(name)), None)
     if found is None:
         raise NotFound(f"no performer named {name!r}: register them with `previs consent add-performer`")

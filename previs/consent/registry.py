@@ -20,7 +20,7 @@ from typing import Any
 
 from previs.access.permissions import Action, Actor
 from previs.consent.likeness import PROMPT_USE, USES, Clearance, LikenessUse
-from previs.consent.names import Registered, SearchedText, performer_named, registered, words
+from previs.consent.names import Registered, SearchedText, performer_named, registered, word_keys, words
 from previs.errors import ConsentRefused, InvalidRequest, NotFound
 from previs.media.imaging import sha256_bytes
 from previs.media.uploads import Upload
@@ -138,9 +138,11 @@ def _unique_uses(uses: Iterable[tuple[Registered, LikenessUse]]) -> list[tuple[R
     return list(seen.values())
 
 
-def _registry(work: UnitOfWork) -> list[Registered]:
-    """Every registered performer, as the gate matches text against them."""
-    return [registered(*row) for row in work.consent.performer_names()]
+def _candidates(work: UnitOfWork, texts: Iterable[str]) -> list[Registered]:
+    """The performers with a label all of whose word keys the texts have (by name): everyone any of the texts
+    can name, found through the name-word index in one query, whatever the size of the registry."""
+    keys = {key for text in texts for key in word_keys(text)}
+    return [registered(*row) for row in work.consent.performers_with_words(keys)]
 
 
 def _iso(moment: datetime) -> str:
@@ -185,7 +187,7 @@ class ConsentRegistry:
                 raise InvalidRequest(f"{clash} is already registered: use another name or alias, or "
                                      "`previs consent list` to find the existing performer")
             row = work.consent.add_performer(name=name, aliases=clean_aliases, contact=contact.strip(),
-                                             agent=agent.strip(), created_by=actor.name)
+                                             agent=agent.strip(), created_by=actor.name, keys=word_keys)
             return PerformerInfo(row.id, row.name, list(row.aliases), row.contact, row.agent)
 
     def grant(self, performer: str, *, project: str, uses: Iterable[str], description: str, valid_until: date,
@@ -207,7 +209,7 @@ class ConsentRegistry:
             placed = self._evidence.place(evidence_sha256, data, suffix="")
         try:
             with self.database.unit_of_work() as work:
-                person = performer_named(_registry(work), performer)
+                person = performer_named(_candidates(work, [performer]), performer)
                 project_row = work.projects.get_or_create(project)
                 row = work.consent.add_grant(
                     performer_id=person.id, project_id=project_row.id, uses=chosen, description=text,
@@ -308,12 +310,14 @@ class ConsentRegistry:
         """The likeness uses of a request and the grants covering them, or ConsentRefused naming what is missing.
 
         ``uses`` are those the caller knows of (a performer photo); every registered performer ``prompt`` names
-        is added here, so no caller can skip the search. One transaction of two queries reads the performers and
-        their current grants: the gate sees one state of the registry, at little cost per request.
+        is added here, so no caller can skip the search. One transaction of two indexed queries reads the
+        performers the request can name (a label whose every word it has: ``previs/consent/names.py``)
+        and their current grants: the gate sees one state of the registry, at a cost per request that follows
+        the names it matches, not the size of the registry.
         """
         today = self.today()
         with self.database.unit_of_work() as work:
-            people, prompt_text = _registry(work), SearchedText(prompt)
+            people, prompt_text = _candidates(work, [prompt, *(use.performer for use in uses)]), SearchedText(prompt)
             named = [(person, LikenessUse(person.name, PROMPT_USE, f"named in the prompt as {label!r}"))
                      for person in people if (label := person.label_in(prompt_text)) is not None]
             wanted = _unique_uses([*((performer_named(people, use.performer), use) for use in uses), *named])
@@ -380,7 +384,8 @@ class ConsentRegistry:
             frame.path = target.relative_path
 
     def _find_clash(self, work: UnitOfWork, labels: list[str]) -> str | None:
-        for person in _registry(work):
+        """The first label already answered to by a registered performer (looked up by its words)."""
+        for person in _candidates(work, labels):
             for label in labels:
                 if person.answers_to(label):
                     return f"{label!r} (performer {person.name!r})"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Text, bindparam, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Row, Text, bindparam, cast, delete, func, insert, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from previs.errors import NotFound
 from previs.storage.tables import (
@@ -16,6 +16,7 @@ from previs.storage.tables import (
     Frame,
     FrameConsent,
     LedgerRow,
+    NameWord,
     Performer,
     Project,
     Review,
@@ -23,6 +24,10 @@ from previs.storage.tables import (
     Shot,
     utc_now,
 )
+
+# How a label or a text becomes the name-word index's keys: previs.consent.names.word_keys, handed down (storage
+# stores keys, it does not know how names are matched).
+KeyFunction = Callable[[str], Iterable[str]]
 
 
 class ProjectRepository:
@@ -77,6 +82,16 @@ class FrameRepository:
             query = query.where(Frame.kind == kind)
         return self._session.scalars(query).all()
 
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert frame rows in one statement (benchmarks and tests setting up large projects)."""
+        if rows:
+            self._session.execute(insert(Frame), rows)
+
+    def with_ids(self, frame_ids: Collection[int]) -> Sequence[Frame]:
+        """The frames with these ids and their projects, by id, in one query (a page of a listing)."""
+        query = select(Frame).where(Frame.id.in_(list(frame_ids))).options(joinedload(Frame.project)).order_by(Frame.id)
+        return self._session.scalars(query).all()
+
     def by_file_sha256(self, file_sha256: str) -> Frame | None:
         return self._session.scalar(select(Frame).where(Frame.file_sha256 == file_sha256))
 
@@ -119,15 +134,20 @@ class ConsentRepository:
     def performers(self) -> Sequence[Performer]:
         return self._session.scalars(select(Performer).order_by(Performer.name)).all()
 
-    def performer_names(self) -> Sequence[Row[int, str, str]]:
-        """Each performer's id, name and aliases (the JSON text stored): what the consent gate matches every
-        prompt against, read without building an object or decoding JSON per performer."""
-        return self._session.execute(_PERFORMER_NAMES).all()
+    def performers_with_words(self, keys: Collection[str]) -> Sequence[Row[int, str, str]]:
+        """Id, name and aliases (the JSON text stored) of the performers with a label whose every word key is
+        among ``keys``, by name: the candidates the consent gate matches a text against exactly. One query on
+        the name-word index, so its cost follows the words looked up, not the size of the registry."""
+        if not keys:
+            return []
+        return self._session.execute(_PERFORMERS_WITH_WORDS, {"keys": list(keys)}).all()
 
-    def add_performer(self, **fields: Any) -> Performer:
+    def add_performer(self, *, keys: KeyFunction, **fields: Any) -> Performer:
+        """A performer, with every word of their name and aliases indexed by ``keys``."""
         performer = Performer(**fields)
         self._session.add(performer)
         self._session.flush()
+        self._session.execute(insert(NameWord), _name_words(performer.id, [performer.name, *performer.aliases], keys))
         return performer
 
     def add_grant(self, **fields: Any) -> ConsentGrant:
@@ -194,7 +214,34 @@ _CURRENT_GRANTS = select(ConsentGrant).join(Project, ConsentGrant.project_id == 
     ConsentGrant.id.not_in(_ENDED_GRANT_IDS)).order_by(ConsentGrant.id)
 _ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("grant_ids", expanding=True)), or_(
     ConsentGrant.valid_until < bindparam("today"), ConsentGrant.id.in_(_ENDED_GRANT_IDS)))
-_PERFORMER_NAMES = select(Performer.id, Performer.name, type_coerce(Performer.aliases, Text)).order_by(Performer.name)
+# Labels all of whose keys are among the text's (each label's matching rows counted against its number of keys).
+_LABELS_WITHIN = select(NameWord.performer_id).where(NameWord.key.in_(bindparam("keys", expanding=True))).group_by(
+    NameWord.performer_id, NameWord.label).having(func.count() == func.max(NameWord.label_keys))
+_PERFORMERS_WITH_WORDS = select(Performer.id, Performer.name, cast(Performer.aliases, Text)).where(
+    Performer.id.in_(_LABELS_WITHIN)).order_by(Performer.name)
+
+
+def _name_words(performer_id: int, labels: Iterable[str], keys: KeyFunction) -> list[dict[str, Any]]:
+    """The name-word rows of one performer: one per label and distinct key."""
+    rows = []
+    for label in dict.fromkeys(labels):
+        distinct = list(dict.fromkeys(keys(label)))
+        rows += [{"performer_id": performer_id, "label": label, "key": key, "label_keys": len(distinct)}
+                 for key in distinct]
+    return rows
+
+
+def index_name_words(connection: Connection, keys: KeyFunction) -> None:
+    """Rebuild the name-word index from the performers table with ``keys``.
+
+    Migration 0003 runs it for databases made before the index; a migration that changes the key function
+    (``previs.consent.names.word_keys``) runs it again, or the gate would look up keys nobody stored.
+    """
+    connection.execute(delete(NameWord))
+    performers = connection.execute(select(Performer.id, Performer.name, Performer.aliases))
+    rows = [word for person, name, aliases in performers for word in _name_words(person, [name, *aliases], keys)]
+    if rows:
+        connection.execute(insert(NameWord), rows)
 
 
 class SceneRepository:
@@ -275,6 +322,26 @@ class ReviewRepository:
         """The newest review of each frame that has one."""
         rows = self._session.scalars(select(Review).where(Review.frame_id.in_(frame_ids)).order_by(Review.id))
         return {row.frame_id: row for row in rows}
+
+    def undecided(self, decided: Collection[str], *, project: str | None, after: int, limit: int) -> Sequence[int]:
+        """Ids of active frames (of ``project``, or all) above ``after`` whose newest review is none or not one of
+        ``decided``, oldest first, at most ``limit``: one page of the review queue, selected in SQL."""
+        query = select(Frame.id).where(_undecided(decided, project), Frame.id > after).order_by(Frame.id).limit(limit)
+        return self._session.scalars(query).all()
+
+    def count_undecided(self, decided: Collection[str], *, project: str | None) -> int:
+        """How many frames ``undecided`` would list over all its pages."""
+        return self._session.scalar(select(func.count(Frame.id)).where(_undecided(decided, project))) or 0
+
+
+def _undecided(decided: Collection[str], project: str | None) -> ColumnElement[bool]:
+    """The condition of the review queue: active, of the project, newest review (a correlated lookup on the
+    reviews' frame index) none or undecided."""
+    newest = select(Review.status).where(Review.frame_id == Frame.id).order_by(Review.id.desc()).limit(1)
+    condition = (Frame.status == "active") & func.coalesce(newest.scalar_subquery(), "").not_in(list(decided))
+    if project is not None:
+        condition &= Frame.project_id == select(Project.id).where(Project.name == project).scalar_subquery()
+    return condition
 
 
 class UnitOfWork:

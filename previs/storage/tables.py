@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, Dialect, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -108,6 +119,20 @@ class Performer(Base):
     agent: Mapped[str] = mapped_column(String(300), default="")
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class NameWord(Base):
+    """One word of a performer's name or alias, by its match key (``previs.consent.names.word_keys``): the
+    consent gate finds who a text may name through the index on the key, never by reading the registry.
+    ``label_keys`` (how many distinct keys the label has) lets the lookup keep only labels whose every word the
+    text has, so a word many labels share ("the") does not bring their performers back."""
+
+    __tablename__ = "name_words"
+
+    performer_id: Mapped[int] = mapped_column(ForeignKey("performers.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    label_keys: Mapped[int] = mapped_column(Integer)
 
 
 class ConsentGrant(Base):

@@ -1,4 +1,5 @@
-"""The Review tab: the producer's queue of frames waiting for a decision; open one, decide, see its history."""
+"""The Review tab: the producer's queue of frames waiting for a decision, a page at a time from the oldest; open
+one, decide, see its history."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import gradio as gr
 
 from previs.access.permissions import Actor
 from previs.app.requests import FrameInfo
-from previs.app.reviews import ReviewInfo
+from previs.app.reviews import PAGE, ReviewInfo
 from previs.ui.context import UiContext
 from previs.ui.inputs import chosen_id, gallery_choice
 
@@ -18,12 +19,13 @@ DECISIONS = (("Approve", "approved"), ("Request changes", "changes_requested"), 
              ("Comment only (stays pending)", "pending"))
 PICK_FRAME = "click a frame in the queue, or type its number"
 
-# What the queue shows: the gallery items and the ids of the frames shown (in gallery order).
-Queue = tuple[list[tuple[str, str]], list[int]]
+# What the queue shows: the gallery items, the ids of the frames shown (in gallery order) and where the page
+# starts (after this frame id; 0: the oldest).
+Queue = tuple[list[tuple[str, str]], list[int], int]
 # What opening a frame shows: its picture, its details and its review history.
 Opened = tuple[str, dict[str, Any], list[dict[str, Any]]]
-# What a decision shows: what was recorded, the frame's history, and the queue again.
-Decided = tuple[str, list[dict[str, Any]], list[tuple[str, str]], list[int]]
+# What a decision shows: what was recorded, the frame's history, and the queue's page again.
+Decided = tuple[str, list[dict[str, Any]], list[tuple[str, str]], list[int], int]
 
 
 def _shot(frame: FrameInfo) -> str:
@@ -51,17 +53,39 @@ def _history(reviews: list[ReviewInfo]) -> list[dict[str, Any]]:
     return [review.to_json() for review in reviews]
 
 
-def _queue(frames: list[FrameInfo]) -> Queue:
-    return [(frame.path, _caption(frame)) for frame in frames], [frame.id for frame in frames]
+def _count(shown: int, waiting: int, after: int) -> str:
+    """How many wait in all, and which of them the page shows."""
+    if not waiting:
+        return "Nothing is waiting for review."
+    if not shown:
+        return f"{waiting} waiting for review, none after frame {after}: *Next page* starts again from the oldest."
+    where = "from the oldest" if not after else f"after frame {after}"
+    return f"{waiting} waiting for review" + (f"; {shown} shown, {where}." if shown < waiting else ".")
+
+
+def _queue(frames: list[FrameInfo], after: int) -> Queue:
+    return [(frame.path, _caption(frame)) for frame in frames], [frame.id for frame in frames], after
 
 
 def build(ui: UiContext) -> Callable[[gr.Tab], object]:
     """Lay out the tab and wire its events to the facade (Studio.frames.pending, get_frame, reviews)."""
     studio = ui.studio
 
+    def page(actor: Actor, project: str, after: int) -> Queue:
+        return _queue(studio.frames.pending(project=project.strip() or None, after=after, limit=PAGE, actor=actor),
+                      after)
+
     def pending_reviews(actor: Actor, project: str) -> Queue:
-        """The frames waiting for a decision, oldest first (all projects when the box is blank)."""
-        return _queue(studio.frames.pending(project=project.strip() or None, actor=actor))
+        """The first page of frames waiting for a decision, oldest first (all projects when the box is blank)."""
+        return page(actor, project, 0)
+
+    def next_reviews(actor: Actor, project: str, shown_ids: list[int]) -> Queue:
+        """The page after the frames shown (the first page again when none are shown)."""
+        return page(actor, project, shown_ids[-1] if shown_ids else 0)
+
+    def waiting(actor: Actor, project: str, shown_ids: list[int], after: int) -> str:
+        """The count above the gallery (its own event, so the queue's endpoints answer with the frames alone)."""
+        return _count(len(shown_ids), studio.reviews.waiting(project=project.strip() or None, actor=actor), after)
 
     def review_details(actor: Actor, frame: str) -> Opened:
         """A frame's picture, what made it, and every decision on it so far."""
@@ -69,19 +93,21 @@ def build(ui: UiContext) -> Callable[[gr.Tab], object]:
         info = studio.frames.get(frame_id, actor=actor)
         return info.path, _details(info), _history(studio.reviews.history(frame_id, actor=actor))
 
-    def review_frame(actor: Actor, frame: str, status: str, comment: str, project: str) -> Decided:
-        """Record a decision (producers and admins only); the queue is shown again without decided frames."""
+    def review_frame(actor: Actor, frame: str, status: str, comment: str, project: str, after: int) -> Decided:
+        """Record a decision (producers and admins only); the page is shown again without decided frames."""
         frame_id = chosen_id(frame, "frame", PICK_FRAME)
         decision = studio.reviews.review(frame_id, status or "", comment=comment, actor=actor)
         said = f": {decision.comment}" if decision.comment else ""
         return (f"Frame {frame_id}: {decision.status.replace('_', ' ')} by {decision.author}{said}",
-                _history(studio.reviews.history(frame_id, actor=actor)), *pending_reviews(actor, project))
+                _history(studio.reviews.history(frame_id, actor=actor)), *page(actor, project, after))
 
     with gr.Row():
         with gr.Column(scale=3):
             with gr.Row():
                 project = gr.Textbox(label="Project", placeholder="all projects", elem_id="review-project")
                 refresh = gr.Button("Show the queue", scale=0, elem_id="review-refresh")
+                next_page = gr.Button("Next page", scale=0, elem_id="review-next")
+            count = gr.Markdown(elem_id="review-count")
             queue = gr.Gallery(label="Waiting for review", columns=3, height="auto", elem_id="review-queue")
         with gr.Column(scale=2):
             with gr.Row():
@@ -96,14 +122,19 @@ def build(ui: UiContext) -> Callable[[gr.Tab], object]:
             result = gr.Textbox(label="Result", interactive=False, elem_id="review-result")
             history = gr.JSON(label="Review history", elem_id="review-history")
     shown_ids = gr.State([])
+    page_after = gr.State(0)  # where the page shown starts, so a decision shows the same page again
+    shown = [queue, shown_ids, page_after]
 
-    gr.on([refresh.click, project.submit], ui.handler(pending_reviews), [project], [queue, shown_ids],
-          api_name="pending_reviews")
+    def then_count(event: Any) -> None:
+        event.then(ui.handler(waiting), [project, shown_ids, page_after], [count], api_visibility="private")
+
+    then_count(gr.on([refresh.click, project.submit], ui.handler(pending_reviews), [project], shown,
+                     api_name="pending_reviews"))
+    then_count(next_page.click(ui.handler(next_reviews), [project, shown_ids], shown, api_name="next_reviews"))
     opened = [picture, details, history]
     open_button.click(ui.handler(review_details), [frame], opened, api_name="review_details")
     queue.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False).then(
         ui.handler(review_details), [frame], opened, api_visibility="private")
-    submit.click(ui.handler(review_frame), [frame, status, comment, project], [result, history, queue, shown_ids],
-                 api_name="review_frame")
-    return lambda tab: tab.select(ui.handler(pending_reviews), [project], [queue, shown_ids],
-                                  api_visibility="private")
+    then_count(submit.click(ui.handler(review_frame), [frame, status, comment, project, page_after],
+                            [result, history, *shown], api_name="review_frame"))
+    return lambda tab: then_count(tab.select(ui.handler(pending_reviews), [project], shown, api_visibility="private"))
