@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Row, Text, bindparam, or_, select, type_coerce
+from sqlalchemy import CursorResult, Delete, Row, Text, Update, bindparam, delete, or_, select, type_coerce, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from previs.errors import NotFound
@@ -21,6 +22,7 @@ from previs.storage.tables import (
     Review,
     Scene,
     Shot,
+    StoryboardJob,
     utc_now,
 )
 
@@ -277,6 +279,48 @@ class ReviewRepository:
         return {row.frame_id: row for row in rows}
 
 
+class StoryboardJobRepository:
+    """Claims on (scene, style): each change is one statement that succeeds for exactly one contender.
+
+    Taking a free claim is an insert the unique constraint lets only one job win; taking over, beating and
+    releasing name the holder they expect, so a job that lost its claim changes nothing. Call each as the first
+    statement of its unit of work: on SQLite it then waits for the write lock instead of failing on a stale read.
+    """
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def holder_of(self, scene_id: int, style: str) -> StoryboardJob | None:
+        return self._session.scalar(select(StoryboardJob).where(StoryboardJob.scene_id == scene_id,
+                                                                StoryboardJob.style == style))
+
+    def claim(self, **fields: Any) -> int | None:
+        """The new claim's id, or None when another job holds (scene, style) already."""
+        job = StoryboardJob(**fields)
+        try:
+            with self._session.begin_nested():
+                self._session.add(job)
+        except IntegrityError:
+            return None
+        return job.id
+
+    def take_over(self, job_id: int, expected: str, **fields: Any) -> bool:
+        """Replace a stale claim, if its holder is still ``expected``."""
+        return self._changed(update(StoryboardJob).where(StoryboardJob.id == job_id,
+                                                         StoryboardJob.holder == expected).values(**fields))
+
+    def beat(self, job_id: int, holder: str, now: datetime) -> bool:
+        """Refresh the claim's heartbeat; False when ``holder`` no longer has it (it was taken over)."""
+        return self._changed(update(StoryboardJob).where(StoryboardJob.id == job_id, StoryboardJob.holder == holder)
+                             .values(heartbeat_at=now))
+
+    def release(self, job_id: int, holder: str) -> None:
+        self._changed(delete(StoryboardJob).where(StoryboardJob.id == job_id, StoryboardJob.holder == holder))
+
+    def _changed(self, statement: Update | Delete) -> bool:
+        return cast(CursorResult[Any], self._session.execute(statement)).rowcount == 1
+
+
 class UnitOfWork:
     """Repositories sharing one transaction (see ``Database.unit_of_work``)."""
 
@@ -287,3 +331,4 @@ class UnitOfWork:
         self.consent = ConsentRepository(session)
         self.scenes = SceneRepository(session)
         self.reviews = ReviewRepository(session)
+        self.storyboard_jobs = StoryboardJobRepository(session)
