@@ -22,11 +22,12 @@ from previs.app.requests import (
     ModelStatus,
     Reproduction,
 )
-from previs.app.storyboards import Sheet, ShotProgress, StoryboardRequest, StoryboardResult
+from previs.app.storyboards import Sheet, ShotProgress, StoryboardBusy, StoryboardRequest, StoryboardResult
 from previs.app.studio import Studio, open_studio
 from previs.errors import (
     ConsentRefused,
     InvalidRequest,
+    JobInProgress,
     ModelUnavailable,
     NotFound,
     PermissionDenied,
@@ -58,6 +59,7 @@ __all__ = [
     "FrameRequest",
     "GenerationRecord",
     "InvalidRequest",
+    "JobInProgress",
     "ModelListing",
     "ModelStatus",
     "ModelUnavailable",
@@ -72,6 +74,7 @@ __all__ = [
     "Sheet",
     "ShotProgress",
     "StorageError",
+    "StoryboardBusy",
     "StoryboardRequest",
     "StoryboardResult",
     "Studio",

@@ -11,6 +11,7 @@ Front ends catch ``PrevisError`` and show its message; anything else is a bug.
     ├── ModelUnavailable      the configured model cannot be loaded (not cached, no network, bad folder)
     ├── ConsentRefused        the consent gate refused a use of a performer's likeness
     ├── PermissionDenied      the user's role does not allow the action
+    ├── JobInProgress         another job is doing this work now: the message says whose and since when
     ├── ProvenanceError       signing or verifying Content Credentials failed
     └── StorageError          the database or the frame store failed; nothing was half-written
 """
@@ -52,6 +53,10 @@ class ConsentRefused(PrevisError):
 
 class PermissionDenied(PrevisError):
     """The acting user's role does not allow this action."""
+
+
+class JobInProgress(PrevisError):
+    """The work asked for is being done by another job (a storyboard of the same scene and style)."""
 
 
 class ProvenanceError(PrevisError):

@@ -16,7 +16,7 @@ from PIL import Image
 
 from previs.access.permissions import Action, Actor
 from previs.app.models import ModelDesk
-from previs.app.pipeline import FramePipeline
+from previs.app.pipeline import Check, FramePipeline
 from previs.app.recording import FrameContext, FrameRecorder, InputImage
 from previs.app.requests import FRAME_KINDS, FrameInfo, FrameRequest, Reproduction
 from previs.app.reviews import PAGE, ReviewDesk, current_statuses
@@ -45,8 +45,11 @@ class FrameDesk:
         self._prompts = prompts
         self._recorder = recorder
 
-    def generate(self, request: FrameRequest, *, actor: Actor) -> list[FrameInfo]:
-        """Generate and store concept frames; every frame of the request is stored, or none is."""
+    def generate(self, request: FrameRequest, *, actor: Actor, before_commit: Check | None = None) -> list[FrameInfo]:
+        """Generate and store concept frames; every frame of the request is stored, or none is.
+
+        ``before_commit`` runs inside the storing transaction (``FramePipeline.run``).
+        """
         actor.require(Action.BUILD_STORYBOARD if request.kind == "storyboard" else Action.GENERATE_SET)
         project = check_project_name(request.project)
         if request.kind not in FRAME_KINDS:
@@ -60,6 +63,7 @@ class FrameDesk:
             ),
             context,
             actor=actor,
+            before_commit=before_commit,
         )
 
     def _prompt(self, request: FrameRequest, project: str, actor: Actor) -> tuple[str, str, FrameContext]:

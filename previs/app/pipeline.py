@@ -19,9 +19,10 @@ from previs.consent.likeness import LikenessUse
 from previs.consent.registry import ConsentRegistry
 from previs.generation.limits import GeneratedImage, GenerationRequest
 from previs.provenance.record import FrameRecord
-from previs.storage import FileStore, Frame
+from previs.storage import FileStore, Frame, UnitOfWork
 
 Derived = Callable[[list[GeneratedImage], FrameContext], list[tuple[list[GeneratedImage], FrameContext]]]
+Check = Callable[[UnitOfWork], None]
 
 
 class FramePipeline:
@@ -34,12 +35,15 @@ class FramePipeline:
         self._files = files
 
     def run(self, request: GenerationRequest, context: FrameContext, *, actor: Actor,
-            likeness: Sequence[LikenessUse] = (), derived: Derived | None = None) -> list[FrameInfo]:
+            likeness: Sequence[LikenessUse] = (), derived: Derived | None = None,
+            before_commit: Check | None = None) -> list[FrameInfo]:
         """Make and store frames; every frame of the request (and of ``derived``) is stored, or none is.
 
         ``likeness`` lists the uses the caller knows of (a performer photo); the prompt is searched for
         registered performers by the gate, so no caller can skip it. ``derived`` makes further frames from the
         generated ones (a fitting board), stored in the same transaction and under the same grants.
+        ``before_commit`` is the caller's own check inside that transaction (a storyboard shot not drawn
+        meanwhile); raising there stores nothing.
         """
         # 1. The consent gate, before any model work
         clearance = self._consent.clear(context.project, prompt=request.prompt, uses=likeness, actor=actor,
@@ -55,7 +59,13 @@ class FramePipeline:
             groups += [(more, replace(more_context, grant_ids=grant_ids,
                                       details=replace(more_context.details, likeness_uses=uses)))
                        for more, more_context in derived(images, context)]
-        rows = self._recorder.store(groups, before_commit=lambda work: self._consent.still_active(work, grant_ids))
+
+        def checks(work: UnitOfWork) -> None:
+            self._consent.still_active(work, grant_ids)
+            if before_commit is not None:
+                before_commit(work)
+
+        rows = self._recorder.store(groups, before_commit=checks)
         return [self.info(row, context.project) for row in rows]
 
     def rerun(self, request: GenerationRequest, *, project: str, likeness: Sequence[LikenessUse], actor: Actor,

@@ -3,14 +3,16 @@
 A job draws the shots in script order with one shared base seed, so the frames of a scene share their noise
 and read as one board. Each shot is stored (signed, in the ledger, through the consent gate) as soon as it is
 drawn, so an interrupted job loses at most the shot in progress; running it again skips every shot that
-already has a frame in that style. Sheets print each shot's select (its approved frame) where there is one,
-else its newest frame; frames whose consent was withdrawn never appear.
+already has a frame in that style. One job draws a scene in a style at a time (``storyboard_jobs.py``); a
+second one waits for it and keeps its frames, so every shot is drawn once. Sheets print each shot's select
+(its approved frame) where there is one, else its newest frame; frames whose consent was withdrawn never appear.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -20,10 +22,12 @@ from PIL import Image
 
 from previs.access.permissions import Action, Actor
 from previs.app.frames import FrameDesk
+from previs.app.pipeline import Check
 from previs.app.requests import FrameRequest
 from previs.app.reviews import current_statuses, select_of
-from previs.app.scenes import SceneDesk, SceneInfo
-from previs.errors import InvalidRequest
+from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
+from previs.app.storyboard_jobs import STALE_AFTER, Claim, Holder, StoryboardClaims
+from previs.errors import InvalidRequest, JobInProgress
 from previs.generation.limits import MAX_SEED
 from previs.prompts import PromptLibrary
 from previs.provenance.record import FrameRecord
@@ -31,6 +35,7 @@ from previs.sheets.render import Panel, SheetHeader, render_pdf, render_png_page
 from previs.storage import Database, FileStore, Frame, UnitOfWork
 
 DEFAULT_STYLE = "pencil_storyboard"
+POLL_SECONDS = 1.0  # how often a waiting job looks again at the job it waits for
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,35 @@ class ShotProgress:
     total: int
     label: str  # "12A.3"
     frame_id: int
-    skipped: bool  # already drawn by an earlier run
+    skipped: bool  # already drawn, by an earlier run or by another job
+
+
+@dataclass(frozen=True)
+class StoryboardBusy:
+    """Another job is drawing the scene in the style: who, where, since when and how far (for the waiting user)."""
+
+    scene: str
+    style: str
+    user: str
+    host: str
+    pid: int
+    since: datetime
+    drawn: int  # shots of the scene with a frame in the style so far
+    total: int
+
+    @property
+    def message(self) -> str:
+        return (f"storyboard for scene {self.scene} in style {self.style} is being drawn by {self.user} since "
+                f"{self.since:%H:%M} UTC ({self.drawn} of {self.total} shots drawn; host {self.host}, "
+                f"process {self.pid})")
+
+
+class _ShotDrawn(Exception):
+    """Raised inside the store transaction: another job stored a frame of the shot in the style meanwhile."""
+
+    def __init__(self, frame_id: int):
+        super().__init__(frame_id)
+        self.frame_id = frame_id
 
 
 @dataclass(frozen=True)
@@ -98,6 +131,15 @@ def _earlier_seed(work: UnitOfWork, scene: SceneInfo, style: str) -> int:
     return secrets.randbelow(MAX_SEED + 1)
 
 
+def _not_drawn_meanwhile(shot_id: int, style: str) -> Check:
+    """The store's last word on a shot: no job stored a frame of it in the style since this one looked."""
+    def check(work: UnitOfWork) -> None:
+        drawn = _drawn_in_style(work.scenes.frames_of_shot(shot_id), style)
+        if drawn:
+            raise _ShotDrawn(drawn[-1].id)
+    return check
+
+
 class StoryboardDesk:
     """Storyboards for art directors and producers: resumable shot jobs, and sheets of the selects."""
 
@@ -108,41 +150,88 @@ class StoryboardDesk:
         self._scenes = scenes
         self._prompts = prompts
         self._files = files
+        self._claims = StoryboardClaims(database)
 
     def build(self, request: StoryboardRequest, *, actor: Actor,
-              progress: Callable[[ShotProgress], None] | None = None) -> StoryboardResult:
+              progress: Callable[[ShotProgress], None] | None = None, wait: bool = True,
+              on_wait: Callable[[StoryboardBusy], None] | None = None) -> StoryboardResult:
         """Draw every shot of the scenes that has no frame in this style yet; report progress per shot.
 
         The resume check reads the shots' active frames: a frame withdrawn since the last run (its grant
         revoked or lapsed) is no frame, so its shot is drawn again, through the consent gate.
+
+        A scene is drawn in a style by one job at a time. While another job holds it, this one waits and
+        ``on_wait`` hears who holds it and how far it is (whenever that changes); then the shots that job drew
+        are kept, not drawn again. With ``wait=False`` it stops with ``JobInProgress`` instead. A shot another
+        job stores between this job's look and its store is kept too: the store re-checks it.
         """
         actor.require(Action.BUILD_STORYBOARD)
         if not request.scenes:
             raise InvalidRequest("choose at least one scene for the storyboard")
         self._prompts.style(request.style)  # unknown style: refused before any work
         scenes = [self._scenes.scene(request.project, number, actor=actor) for number in request.scenes]
-        plan = [(scene, shot) for scene in scenes for shot in scene.shots]
+        total = sum(len(scene.shots) for scene in scenes)
         result = StoryboardResult(request.project, request.style, {})
-        for done, (scene, shot) in enumerate(plan, start=1):
-            label = f"{scene.number}.{shot.order}"
-            with self._database.unit_of_work() as work:
-                existing = _drawn_in_style(work.scenes.frames_of_shot(shot.id), request.style)
-                seed = result.seeds.get(scene.number)
-                if seed is None:
-                    seed = request.seed if request.seed is not None else _earlier_seed(work, scene, request.style)
-                    result.seeds[scene.number] = seed
-            if existing:
-                result.skipped.append(label)
-                frame_id = existing[-1].id
-            else:
-                frame_id = self._frames.generate(FrameRequest(
-                    kind="storyboard", project=request.project, scene=scene.number, shot=shot.order,
-                    style=request.style, seed=seed, steps=request.steps, width=request.width, height=request.height,
-                ), actor=actor)[0].id
-                result.drawn.append(frame_id)
-            if progress is not None:
-                progress(ShotProgress(done, len(plan), label, frame_id, skipped=bool(existing)))
+        done = 0
+        for scene in scenes:
+            with self._claim(scene, request.style, actor, wait, on_wait) as claim:
+                for shot in scene.shots:
+                    if claim.lost:
+                        stalled = STALE_AFTER.total_seconds()
+                        raise JobInProgress(
+                            f"storyboard for scene {scene.number} in style {request.style} was taken over by "
+                            f"another job while this one stalled (no heartbeat for {stalled:g} s); the shots "
+                            "drawn so far are kept: run it again to wait for that job")
+                    done += 1
+                    label = f"{scene.number}.{shot.order}"
+                    frame_id, kept = self._shot(request, scene, shot, result, actor)
+                    if kept:
+                        result.skipped.append(label)
+                    else:
+                        result.drawn.append(frame_id)
+                    if progress is not None:
+                        progress(ShotProgress(done, total, label, frame_id, skipped=kept))
         return result
+
+    def _claim(self, scene: SceneInfo, style: str, actor: Actor, wait: bool,
+               on_wait: Callable[[StoryboardBusy], None] | None) -> Claim:
+        """This job's claim on the scene in the style, once no other live job holds it."""
+        told: StoryboardBusy | None = None
+        while isinstance(taken := self._claims.take(scene.id, style, user=actor.name), Holder):
+            busy = self._busy(scene, style, taken)
+            if not wait:
+                raise JobInProgress(f"{busy.message}: wait for it to finish, or draw another scene or style meanwhile")
+            if on_wait is not None and busy != told:
+                on_wait(busy)
+            told = busy
+            time.sleep(POLL_SECONDS)
+        return taken
+
+    def _busy(self, scene: SceneInfo, style: str, holder: Holder) -> StoryboardBusy:
+        with self._database.unit_of_work() as work:
+            drawn = sum(1 for shot in scene.shots if _drawn_in_style(work.scenes.frames_of_shot(shot.id), style))
+        return StoryboardBusy(scene.number, style, holder.user, holder.host, holder.pid, holder.since, drawn,
+                              len(scene.shots))
+
+    def _shot(self, request: StoryboardRequest, scene: SceneInfo, shot: ShotInfo, result: StoryboardResult,
+              actor: Actor) -> tuple[int, bool]:
+        """The shot's frame in the style, and whether it was kept (drawn before) rather than drawn now."""
+        with self._database.unit_of_work() as work:
+            existing = _drawn_in_style(work.scenes.frames_of_shot(shot.id), request.style)
+            seed = result.seeds.get(scene.number)
+            if seed is None:
+                seed = request.seed if request.seed is not None else _earlier_seed(work, scene, request.style)
+                result.seeds[scene.number] = seed
+        if existing:
+            return existing[-1].id, True
+        try:
+            frames = self._frames.generate(FrameRequest(
+                kind="storyboard", project=request.project, scene=scene.number, shot=shot.order,
+                style=request.style, seed=seed, steps=request.steps, width=request.width, height=request.height,
+            ), actor=actor, before_commit=_not_drawn_meanwhile(shot.id, request.style))
+        except _ShotDrawn as drawn:
+            return drawn.frame_id, True
+        return frames[0].id, False
 
     def sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
               style: str | None = None, actor: Actor) -> Sheet:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardRequest
+from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardBusy, StoryboardRequest
 from previs.cli.common import JSON_OPTION, parse_size, print_json, state
 
 
@@ -23,6 +23,8 @@ def storyboard(
     page_size: Annotated[str, typer.Option("--page-size", help="A4 or Letter (landscape).")] = "A4",
     pdf: Annotated[Path | None, typer.Option(help="Write the sheet as a PDF here.")] = None,
     png: Annotated[Path | None, typer.Option(help="Write the sheet pages as PNG (NAME.png, NAME-2.png...).")] = None,
+    wait: Annotated[bool, typer.Option(help="If another job is drawing a scene in this style, wait for it and "
+                                            "keep its frames (--no-wait: stop with who and since when).")] = True,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Draw every shot of the scenes not drawn yet in this style, then lay out the sheet."""
@@ -34,8 +36,11 @@ def storyboard(
             verb = "kept" if step.skipped else "drew"
             typer.echo(f"[{step.done}/{step.total}] shot {step.label}: {verb} frame {step.frame_id}", err=True)
 
+    def waiting(busy: StoryboardBusy) -> None:  # on stderr even with --json: it says why nothing moves
+        typer.echo(f"waiting: {busy.message}", err=True)
+
     result = studio.storyboards.build(StoryboardRequest(project, scene, style, seed, steps, width, height),
-                                     progress=report, actor=studio.local_actor)
+                                     progress=report, wait=wait, on_wait=waiting, actor=studio.local_actor)
     sheet = studio.storyboards.sheet(
         project, scene, columns=columns, page_size=page_size, style=style, actor=studio.local_actor
     )

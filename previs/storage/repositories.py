@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Row, Text, bindparam, cast, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Delete,
+    Row,
+    Text,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from previs.errors import NotFound
@@ -22,6 +38,7 @@ from previs.storage.tables import (
     Review,
     Scene,
     Shot,
+    StoryboardJob,
     utc_now,
 )
 
@@ -217,7 +234,7 @@ _ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("gran
 # Labels all of whose keys are among the text's (each label's matching rows counted against its number of keys).
 _LABELS_WITHIN = select(NameWord.performer_id).where(NameWord.key.in_(bindparam("keys", expanding=True))).group_by(
     NameWord.performer_id, NameWord.label).having(func.count() == func.max(NameWord.label_keys))
-_PERFORMERS_WITH_WORDS = select(Performer.id, Performer.name, cast(Performer.aliases, Text)).where(
+_PERFORMERS_WITH_WORDS = select(Performer.id, Performer.name, Performer.aliases.cast(Text)).where(
     Performer.id.in_(_LABELS_WITHIN)).order_by(Performer.name)
 
 
@@ -344,6 +361,48 @@ def _undecided(decided: Collection[str], project: str | None) -> ColumnElement[b
     return condition
 
 
+class StoryboardJobRepository:
+    """Claims on (scene, style): each change is one statement that succeeds for exactly one contender.
+
+    Taking a free claim is an insert the unique constraint lets only one job win; taking over, beating and
+    releasing name the holder they expect, so a job that lost its claim changes nothing. Call each as the first
+    statement of its unit of work: on SQLite it then waits for the write lock instead of failing on a stale read.
+    """
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def holder_of(self, scene_id: int, style: str) -> StoryboardJob | None:
+        return self._session.scalar(select(StoryboardJob).where(StoryboardJob.scene_id == scene_id,
+                                                                StoryboardJob.style == style))
+
+    def claim(self, **fields: Any) -> int | None:
+        """The new claim's id, or None when another job holds (scene, style) already."""
+        job = StoryboardJob(**fields)
+        try:
+            with self._session.begin_nested():
+                self._session.add(job)
+        except IntegrityError:
+            return None
+        return job.id
+
+    def take_over(self, job_id: int, expected: str, **fields: Any) -> bool:
+        """Replace a stale claim, if its holder is still ``expected``."""
+        return self._changed(update(StoryboardJob).where(StoryboardJob.id == job_id,
+                                                         StoryboardJob.holder == expected).values(**fields))
+
+    def beat(self, job_id: int, holder: str, now: datetime) -> bool:
+        """Refresh the claim's heartbeat; False when ``holder`` no longer has it (it was taken over)."""
+        return self._changed(update(StoryboardJob).where(StoryboardJob.id == job_id, StoryboardJob.holder == holder)
+                             .values(heartbeat_at=now))
+
+    def release(self, job_id: int, holder: str) -> None:
+        self._changed(delete(StoryboardJob).where(StoryboardJob.id == job_id, StoryboardJob.holder == holder))
+
+    def _changed(self, statement: Update | Delete) -> bool:
+        return cast(CursorResult[Any], self._session.execute(statement)).rowcount == 1
+
+
 class UnitOfWork:
     """Repositories sharing one transaction (see ``Database.unit_of_work``)."""
 
@@ -354,3 +413,4 @@ class UnitOfWork:
         self.consent = ConsentRepository(session)
         self.scenes = SceneRepository(session)
         self.reviews = ReviewRepository(session)
+        self.storyboard_jobs = StoryboardJobRepository(session)

@@ -235,3 +235,26 @@ class Review(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class StoryboardJob(Base):
+    """Who is drawing a scene's storyboard in a style now: one row per (scene, style), deleted when the job ends.
+
+    A scene belongs to one project, so the row is the claim on (project, scene, style). The owner's host, pid
+    and pid space (boot id and pid namespace) let a job on the same machine see at once that a killed owner is
+    gone; ``heartbeat_at``, refreshed while the job runs, lets any other machine see it within a minute.
+    """
+
+    __tablename__ = "storyboard_jobs"
+    __table_args__ = (UniqueConstraint("scene_id", "style", name="uq_storyboard_jobs_scene_style"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"))
+    style: Mapped[str] = mapped_column(String(100))
+    holder: Mapped[str] = mapped_column(String(32))  # a random token per job: whose claim this is
+    user: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    pid_space: Mapped[str] = mapped_column(String(200))  # where ``pid`` names the owner; "" where unknown
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)

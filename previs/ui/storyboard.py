@@ -1,7 +1,8 @@
 """The Storyboard tab: a screenplay into a project's scenes, every shot of the chosen scenes drawn, then the sheet.
 
 Drawing reports each shot to Gradio's progress bar and is resumable (shots drawn before in the style are
-kept); the sheet is shown as PNG pages and handed out as a PDF under a name the program chooses.
+kept); while another job draws a chosen scene in the style, the bar shows that job's progress and its shots are
+kept; the sheet is shown as PNG pages and handed out as a PDF under a name the program chooses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import gradio as gr
 from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT
 from previs.app.scenes import SceneInfo
-from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardRequest
+from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardBusy, StoryboardRequest
 from previs.errors import InvalidRequest
 from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.downloads import served_file
@@ -81,13 +82,16 @@ def build(ui: UiContext) -> None:
             shots.append(step)
             progress(step.done / step.total, desc=f"Shot {step.label} ({step.done} of {step.total})")
 
+        def waiting(busy: StoryboardBusy) -> None:  # the other job's shots are this board's: show them coming
+            progress(busy.drawn / busy.total, desc=f"Waiting: {busy.message}; its shots will be kept")
+
         progress(0, desc=f"Drawing the shots of scene(s) {', '.join(scenes or [])}…")
         result = studio.storyboards.build(StoryboardRequest(
             project=project or DEFAULT_PROJECT, scenes=list(scenes or []), style=style or DEFAULT_STYLE,
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank to keep each scene's"),
             steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
             width=width, height=height,
-        ), actor=actor, progress=report)
+        ), actor=actor, progress=report, on_wait=waiting)
         gallery = []
         for step in shots:
             frame = studio.frames.get(step.frame_id, actor=actor)
