@@ -24,7 +24,7 @@ def test_migrations_create_the_schema_from_empty(tmp_path: Path) -> None:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         assert {"projects", "frames", "alembic_version"} <= set(inspect(connection).get_table_names())
         head = connection.execute(text("select version_num from alembic_version")).scalar_one()
-    assert head == "0002"
+    assert head == "0003_studio_identity"
     Database(database.url)  # opening again finds it migrated and changes nothing
     database.close()
 
