@@ -13,7 +13,13 @@ Front ends catch ``PrevisError`` and show its message; anything else is a bug.
     ├── PermissionDenied      the user's role does not allow the action
     ├── JobInProgress         another job is doing this work now: the message says whose and since when
     ├── ProvenanceError       signing or verifying Content Credentials failed
+    ├── DataDirectoryRefused  the data directory lost its database or signing identity, or its database is
+    │                     another studio's: refused, never silently replaced; the message says how to recover
     └── StorageError          the database or the frame store failed; nothing was half-written
+        ├── StorageBusy       another process held the database's lock past the busy timeout
+        ├── StorageFull       the disk holding the database is full
+        ├── StorageReadOnly   the data directory or database can only be read (an audit snapshot)
+        └── StorageDamaged    the database file is corrupt: restore it from a backup
 """
 
 from __future__ import annotations
@@ -65,3 +71,32 @@ class ProvenanceError(PrevisError):
 
 class StorageError(PrevisError):
     """Storing a record or file failed; the operation was rolled back."""
+
+
+class StorageBusy(StorageError):
+    """The database stayed locked by another process past the busy timeout; trying again may work."""
+
+
+class StorageFull(StorageError):
+    """The disk holding the database (or the data directory) is full; nothing was saved."""
+
+
+class StorageReadOnly(StorageError):
+    """The data directory or database is read-only: read commands work, this one writes."""
+
+
+class StorageDamaged(StorageError):
+    """The database file is damaged; previs never repairs it in place: restore from a backup."""
+
+
+class DataDirectoryRefused(PrevisError):
+    """The data directory and its database do not belong together, or part of the studio is gone.
+
+    Opening it anyway would start a new database or signing identity and wipe the tamper evidence, so previs
+    refuses and names the way to restore, or the explicit ``previs init`` command that starts over.
+    ``remedy`` is that command's option (``--new-database``, ``--new-signing-identity``), or None.
+    """
+
+    def __init__(self, message: str, *, remedy: str | None = None):
+        super().__init__(message)
+        self.remedy = remedy

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 
+from previs.app.requests import FrameRequest
 from previs.cli import app, main
 from previs.settings import Settings
 
@@ -95,3 +96,19 @@ def test_users_are_added_listed_and_removed(settings, capsys, monkeypatch) -> No
     assert code == 1 and "unknown role" in err
     code, _, _ = in_process(settings, capsys, monkeypatch, "users", "remove", "priya")
     assert code == 0
+
+
+def test_a_lost_database_is_one_line_with_the_way_back_and_init_starts_over(settings, studio, capsys,
+                                                                             monkeypatch) -> None:
+    studio.frames.generate(FrameRequest("harbour at dawn", seed=1, steps=1, width=64, height=64),
+                           actor=studio.local_actor)
+    studio.close()
+    (settings.home / "previs.db").unlink()
+    code, out, err = in_process(settings, capsys, monkeypatch, "frames")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "is missing" in err and "`previs init --new-database`" in err and "Traceback" not in err
+    code, out, err = in_process(settings, capsys, monkeypatch, "init", "--new-database")
+    assert code == 0, err
+    assert "set-aside-" in out and "0 frames" in out
+    code, out, _ = in_process(settings, capsys, monkeypatch, "frames", "--json")
+    assert code == 0 and json.loads(out) == []

@@ -130,7 +130,7 @@ def test_cli_verify_ledger_and_reproduce_exit_codes(settings, capsys, monkeypatc
     code, out, _ = in_process(settings, capsys, monkeypatch, "reproduce", str(frame["id"]), "--json")
     assert code == 0 and json.loads(out)["identical"] is True
     code, out, _ = in_process(settings, capsys, monkeypatch, "ledger", "verify", "--json")
-    assert code == 0 and json.loads(out) == {"ok": True, "checked": 1, "problems": []}
+    assert code == 0 and json.loads(out) == {"ok": True, "checked": 1, "problems": [], "integrity": "ok"}
     code, out, _ = in_process(settings, capsys, monkeypatch, "export", str(frame["id"]), "--format", "jpeg",
                               "--out", str(tmp_path), "--json")
     assert code == 0 and Path(json.loads(out)["path"]).parent == tmp_path
@@ -149,4 +149,4 @@ def test_an_uploaded_file_is_checked_then_verified(studio: Studio, frame_bytes: 
 
 def test_the_ledger_report_reads_as_json(studio: Studio, frame_bytes: bytes) -> None:
     assert studio.provenance.verify_ledger(actor=studio.local_actor).to_json() == {"ok": True, "checked": 1,
-                                                                                   "problems": []}
+                                                                                   "problems": [], "integrity": "ok"}

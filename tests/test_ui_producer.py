@@ -277,7 +277,7 @@ def test_the_ledger_check_reports_an_intact_chain(alice: Client, ui_studio: Stud
     verdict, report = alice.predict(api_name="/verify_ledger")
     entries = ui_studio.provenance.verify_ledger(actor=ui_studio.local_actor).checked
     assert entries > 0 and verdict == f"ledger intact: {entries} entries checked"
-    assert report == {"ok": True, "checked": entries, "problems": []}
+    assert report == {"ok": True, "checked": entries, "problems": [], "integrity": "ok"}
 
 
 def test_the_ledger_check_names_the_first_bad_entry(alice: Client, ui_studio: Studio) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -12,9 +15,11 @@ from previs.app.requests import Export
 from previs.errors import InvalidRequest
 from previs.media.uploads import Upload, check_image_file
 from previs.provenance.credentials import export_jpeg
-from previs.provenance.ledger import ChainReport, verify_chain
+from previs.provenance.ledger import ChainReport, runs_past_head, verify_chain
 from previs.provenance.verify import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LedgerMatch, Verification, verify_image
 from previs.storage import Database
+
+PUBLISH_GRACE_S = 2.0  # how long a head may lag its committed rows before they count as inserted
 
 
 class ProvenanceDesk:
@@ -48,11 +53,37 @@ class ProvenanceDesk:
             return LedgerMatch(frame_id=str(row.frame_id), sequence=row.sequence, matched_by=matched_by)
 
     def verify_ledger(self, *, actor: Actor) -> ChainReport:
-        """Walk the hash chain against the head kept beside the database."""
+        """Walk the hash chain against the head kept beside the database, and check the database file.
+
+        The head is read first, under the lock its writer holds while publishing, then the rows in one
+        snapshot: rows only ever grow past a head read earlier. Rows past a head that matches its row are a
+        writer between its commit and its head; they are read again until the head catches up, and reported
+        as inserted only when it does not within ``PUBLISH_GRACE_S``.
+        """
         actor.require(Action.VERIFY)
-        with self._database.unit_of_work() as work:
-            entries = [ledger_entry(row) for row in work.ledger.all()]
-        return verify_chain(entries, expected_head=self._recorder.kept_head())
+        deadline = time.monotonic() + PUBLISH_GRACE_S
+        while True:
+            head = self._kept_head()
+            with self._database.unit_of_work() as work:
+                entries = [ledger_entry(row) for row in work.ledger.all()]
+            report = verify_chain(entries, expected_head=head)
+            if report.ok or head is None or not runs_past_head(entries, head) or time.monotonic() > deadline:
+                return report.with_integrity(self._database.integrity_problems())
+            time.sleep(0.02)
+
+    def _kept_head(self) -> str | None:
+        """The kept head, read under ``<head>.lock`` (``FrameRecorder._publish_head`` writes it under that lock);
+        a read-only data directory has no writer, so there it is read as it is."""
+        lock_file = self._recorder.head_file.with_name(self._recorder.head_file.name + ".lock")
+        try:
+            descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return self._recorder.kept_head()
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # shared locks back to back would starve the writer
+            return self._recorder.kept_head()
+        finally:
+            os.close(descriptor)
 
     def export(self, frame_id: int, *, image_format: str = "png", actor: Actor) -> Export:
         """The frame as stored (PNG), or a JPEG signed in its own right and entered in the ledger."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from previs.access.permissions import Actor, Role
 from previs.app.fittings import FittingDesk
 from previs.app.frames import FrameDesk
+from previs.app.lifecycle import open_data
 from previs.app.models import ModelDesk
 from previs.app.pipeline import FramePipeline
 from previs.app.provenance import ProvenanceDesk
@@ -24,11 +25,9 @@ from previs.app.reviews import ReviewDesk
 from previs.app.scenes import SceneDesk
 from previs.app.storyboards import StoryboardDesk
 from previs.consent.registry import ConsentRegistry
-from previs.errors import InvalidRequest
 from previs.generation.generator import Generator
 from previs.media.uploads import Upload, check_document_upload
 from previs.prompts import PromptLibrary, load_library
-from previs.provenance.identity import load_or_create_identity
 from previs.settings import Settings
 from previs.storage import Database, FileStore
 
@@ -77,21 +76,14 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
                 clock: Callable[[], datetime] | None = None) -> Studio:
     """Build storage, registry, signer, generator and desks once; the model loads on first use."""
     home: Path = settings.home
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InvalidRequest(
-            f"cannot use {home} as the data directory ({error.strerror}): set PREVIS_HOME to a writable folder"
-        ) from error
-    database = Database(settings.db_url)
+    opened = open_data(settings)  # refuses a lost database or signing identity; read-only homes are read
+    database, identity = opened.database, opened.identity
     frame_files = FileStore(home, "frames")
     consent = ConsentRegistry(database, evidence=FileStore(home, "evidence"),
                               withdrawn=FileStore(home, "withdrawn"), frames=frame_files,
                               policy=settings.consent_policy, clock=clock, check_evidence=check_evidence)
     # The one read-time rule: grants past their end date are expired (their frames withdrawn) before any read.
     database.add_read_rule(consent.expire_due)
-    identity = load_or_create_identity(home / "signing", cert_file=settings.signing_cert,
-                                       key_file=settings.signing_key, studio=settings.studio_name)
     recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)
     models = ModelDesk(settings, generator or Generator(settings.model, settings.models_dir, device=settings.device,
                                                        dtype=settings.dtype, fast_paths=settings.fast_paths))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from previs.cli import fitting, frames, provenance, review, scenes, storyboard
+from previs.cli import fitting, frames, init, provenance, review, scenes, storyboard
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.cli.users import users_app
@@ -45,6 +45,7 @@ def _global_options(
     context.obj = CliState(Settings.from_env(home=home, model=model, device=device))
 
 
+app.command()(init.init)
 app.command()(frames.generate)
 app.command()(frames.frames)
 app.command()(frames.models)

@@ -39,10 +39,13 @@ def verify_ledger(context: typer.Context, as_json: Annotated[bool, JSON_OPTION] 
     if as_json:
         print_json(report.to_json())
     elif report.ok:
-        typer.echo(f"ledger intact: {report.checked} entries")
+        checked = "" if report.integrity is None else "; database integrity check ok"
+        typer.echo(f"ledger intact: {report.checked} entries{checked}")
     else:
         for problem in report.problems:
             typer.echo(f"entry {problem.sequence}: {problem.kind}: {problem.detail}")
+        for damage in report.integrity or ():
+            typer.echo(f"database damaged: {damage}: restore the database file from a backup")
     raise typer.Exit(0 if report.ok else 1)
 
 

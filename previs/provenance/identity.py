@@ -8,6 +8,11 @@ Nothing timestamps the signatures (previs never goes online, so there is no time
 C2PA readers judge the leaf against today's date: once it expires, every frame it signed reads as
 ``signingCredential.expired``. Hence the long validity: ten years for the leaf, twenty for the CA.
 
+The local identity is made once, when the studio is first created (``create=True``). Later a missing
+``signing/`` is refused: a silently minted CA would make every earlier frame read as ``foreign_signer``.
+``replace_local_identity`` is the explicit way to a new one; the old CA (and any it replaced) stay trust
+anchors in ``previous-ca.pem``, so frames signed before still verify.
+
 A studio holding a certificate from a real CA passes ``cert_file`` (PEM: leaf first, then any intermediates,
 then the self-signed root) and ``key_file``. The root becomes the trust anchor and is left out of the chain
 embedded in manifests, as C2PA asks.
@@ -21,7 +26,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -30,11 +35,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from previs.errors import InvalidRequest, ProvenanceError
+from previs.errors import DataDirectoryRefused, InvalidRequest, ProvenanceError
 
 CA_CERT_FILE = "ca.pem"
 SIGNER_CERT_FILE = "signer.pem"
 SIGNER_KEY_FILE = "signer-key.pem"
+PREVIOUS_CA_FILE = "previous-ca.pem"  # CAs of identities this one replaced: still trusted for earlier frames
 _LOCK_FILE = ".identity.lock"
 DEFAULT_STUDIO = "previs studio"
 
@@ -63,20 +69,50 @@ def load_or_create_identity(
     cert_file: Path | None = None,
     key_file: Path | None = None,
     studio: str = DEFAULT_STUDIO,
+    create: bool = True,
 ) -> SigningIdentity:
-    """Load the studio identity, making the local CA and leaf in ``directory`` the first time.
+    """Load the studio identity; with ``create``, make the local CA and leaf in ``directory`` if there is none.
 
     With ``cert_file`` and ``key_file`` the configured chain is used instead and ``directory`` is untouched.
     ``studio`` names the subject of a newly made identity; an existing one keeps the name it was made with.
+    Without ``create`` (a studio that already existed) a missing identity is refused with how to restore it.
     """
     if (cert_file is None) != (key_file is None):
         raise InvalidRequest("cert_file and key_file go together: configure both, or neither for a local CA")
     if cert_file is not None and key_file is not None:
         return _configured_identity(cert_file, key_file)
+    if not create:
+        if not (directory / SIGNER_CERT_FILE).exists():
+            raise DataDirectoryRefused(
+                f"the studio's signing identity {directory / SIGNER_CERT_FILE} is missing: restore {directory} "
+                "from a backup (earlier frames verify only against its CA), set PREVIS_SIGNING_CERT and "
+                "PREVIS_SIGNING_KEY, or make a new one explicitly with `previs init --new-signing-identity`",
+                remedy="--new-signing-identity",
+            )
+        return _local_identity(directory)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _exclusive(directory / _LOCK_FILE):
         if not (directory / SIGNER_CERT_FILE).exists():
             _create_local_identity(directory, studio)
+    return _local_identity(directory)
+
+
+def replace_local_identity(directory: Path, set_aside: Path, *, studio: str = DEFAULT_STUDIO) -> SigningIdentity:
+    """Make a new local identity in ``directory``, moving the old folder (if any) into ``set_aside``.
+
+    The old CA and those it had replaced become ``previous-ca.pem`` of the new one: still trust anchors, so
+    frames signed before the change keep verifying as signed by this studio. The caller holds the studio's lock.
+    """
+    previous = b""
+    if directory.exists():
+        previous = b"".join(path.read_bytes() for path in (directory / CA_CERT_FILE, directory / PREVIOUS_CA_FILE)
+                            if path.is_file())
+        set_aside.mkdir(parents=True, exist_ok=True)
+        os.replace(directory, set_aside / directory.name)
+    directory.mkdir(mode=0o700, parents=True)
+    if previous:
+        _write_new(directory / PREVIOUS_CA_FILE, previous, 0o644)
+    _create_local_identity(directory, studio)
     return _local_identity(directory)
 
 
@@ -97,7 +133,12 @@ def _local_identity(directory: Path) -> SigningIdentity:
     leaf = _load_certificates(directory / SIGNER_CERT_FILE)
     ca = _load_certificates(directory / CA_CERT_FILE)[0]
     _check_issued_by(leaf[0], ca, directory / SIGNER_CERT_FILE)
-    return _identity(leaf, _load_private_key(directory / SIGNER_KEY_FILE), ca, directory / SIGNER_CERT_FILE)
+    identity = _identity(leaf, _load_private_key(directory / SIGNER_KEY_FILE), ca, directory / SIGNER_CERT_FILE)
+    previous = directory / PREVIOUS_CA_FILE
+    if not previous.is_file():
+        return identity
+    anchors = b"".join(_pem(cert) for cert in _load_certificates(previous))
+    return replace(identity, trust_anchors_pem=identity.trust_anchors_pem + anchors)
 
 
 def _identity(

@@ -9,6 +9,11 @@ row from some point on rewritten and re-hashed. Both are caught only against a h
 ledger, somewhere its writer cannot rewrite (an audit log, a second database, a signed export):
 store ``chain_head(last_entry)`` after each append and pass it back as ``verify_chain(..., expected_head=)``.
 The head names the sequence number as well as the hash, so a cut-off tail is reported at the exact row.
+
+The head is published after each commit, so a reader can find rows that run past a head which matches its
+own row: entries committed after the head was read (a writer at work), or whose head was never written (a
+crash, a full disk). ``runs_past_head`` tells that case apart; the reader retries it for a moment before
+reporting those rows as inserted (``ProvenanceDesk.verify_ledger``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, TypedDict
 
 from previs.errors import InvalidRequest
@@ -76,10 +81,18 @@ class ChainReport:
     ok: bool
     checked: int  # rows examined
     problems: tuple[ChainProblem, ...]  # ordered by sequence: the first is the first bad row
+    # The database file's own integrity check: () sound, the problems it found, or None where none was run.
+    integrity: tuple[str, ...] | None = None
+
+    def with_integrity(self, found: list[str] | None) -> ChainReport:
+        """This report and the database's integrity check: rows on a damaged file are never intact."""
+        return replace(self, ok=self.ok and not found, integrity=None if found is None else tuple(found))
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types, for API responses and ``--json`` output."""
-        return {"ok": self.ok, "checked": self.checked, "problems": [asdict(problem) for problem in self.problems]}
+        integrity: str | list[str] = "not checked" if self.integrity is None else list(self.integrity) or "ok"
+        return {"ok": self.ok, "checked": self.checked, "problems": [asdict(problem) for problem in self.problems],
+                "integrity": integrity}
 
 
 def entry_hash(
@@ -147,6 +160,15 @@ def verify_chain(entries: Iterable[LedgerEntry], *, expected_head: str | None = 
         _check_head(chain, head, report)
     ordered = tuple(sorted(problems.values(), key=lambda problem: problem.sequence))
     return ChainReport(ok=not ordered, checked=len(rows), problems=ordered)
+
+
+def runs_past_head(entries: Iterable[LedgerEntry], expected_head: str) -> bool:
+    """Whether the chain is sound and the kept head matches its row, with rows after it: unpublished, not cut."""
+    rows = sorted(entries, key=lambda row: row.sequence)
+    head_sequence, _ = _parse_head(expected_head)
+    if not rows or rows[-1].sequence <= head_sequence or not verify_chain(rows).ok:
+        return False
+    return verify_chain([row for row in rows if row.sequence <= head_sequence], expected_head=expected_head).ok
 
 
 def _without_duplicates(

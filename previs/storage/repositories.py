@@ -39,6 +39,8 @@ from previs.storage.tables import (
     Scene,
     Shot,
     StoryboardJob,
+    StudioEvent,
+    StudioMeta,
     utc_now,
 )
 
@@ -403,6 +405,34 @@ class StoryboardJobRepository:
         return cast(CursorResult[Any], self._session.execute(statement)).rowcount == 1
 
 
+class StudioRepository:
+    """The studio's own facts (its id) and events; see ``storage/datadir.py``."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def get(self, key: str) -> str | None:
+        row = self._session.get(StudioMeta, key)
+        return None if row is None else row.value
+
+    def put(self, key: str, value: str) -> None:
+        self._session.merge(StudioMeta(key=key, value=value))
+
+    def record(self, kind: str, detail: str) -> None:
+        self._session.add(StudioEvent(kind=kind, detail=detail))
+
+    def events(self) -> Sequence[StudioEvent]:
+        return self._session.scalars(select(StudioEvent).order_by(StudioEvent.id)).all()
+
+    def holds_frames(self) -> bool:
+        """Whether anything was ever made here: a database that did is a studio's, even without an id."""
+        return self._session.scalar(select(LedgerRow.id).limit(1)) is not None or \
+            self._session.scalar(select(Frame.id).limit(1)) is not None
+
+    def frame_count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(Frame)) or 0
+
+
 class UnitOfWork:
     """Repositories sharing one transaction (see ``Database.unit_of_work``)."""
 
@@ -414,3 +444,4 @@ class UnitOfWork:
         self.scenes = SceneRepository(session)
         self.reviews = ReviewRepository(session)
         self.storyboard_jobs = StoryboardJobRepository(session)
+        self.studio = StudioRepository(session)

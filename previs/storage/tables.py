@@ -258,3 +258,21 @@ class StoryboardJob(Base):
     pid_space: Mapped[str] = mapped_column(String(200))  # where ``pid`` names the owner; "" where unknown
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+class StudioMeta(Base):
+    """Facts about the studio this database belongs to; ``studio_id`` matches its data directory's studio.json."""
+
+    __tablename__ = "studio_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class StudioEvent(Base):
+    """Something done to the studio as a whole: created, adopted, started over, given a new signing identity."""
+
+    __tablename__ = "studio_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -44,6 +44,9 @@ def build(ui: UiContext) -> None:
         report = studio.provenance.verify_ledger(actor=actor)
         if report.ok:
             return f"ledger intact: {report.checked} entries checked", report.to_json()
+        if not report.problems:  # the chain holds but the database file failed its integrity check
+            return (f"database damaged: {'; '.join(report.integrity or ())}: restore it from a backup",
+                    report.to_json())
         first = report.problems[0]
         return (f"ledger broken: {len(report.problems)} problem(s), first at entry {first.sequence} "
                 f"({first.kind}: {first.detail})", report.to_json())
