@@ -24,7 +24,7 @@ def test_migrations_create_the_schema_from_empty(tmp_path: Path) -> None:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         assert {"projects", "frames", "alembic_version"} <= set(inspect(connection).get_table_names())
         head = connection.execute(text("select version_num from alembic_version")).scalar_one()
-    assert head == "0002"
+    assert head == "0003_file_moves"
     Database(database.url)  # opening again finds it migrated and changes nothing
     database.close()
 
@@ -52,7 +52,8 @@ def _everything_under(folder: Path) -> list[Path]:
 
 def test_a_failure_between_file_and_row_leaves_nothing(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail_after_file_written(self, **fields):
-        assert _everything_under(studio.served_directory), "the file should have been placed by now"
+        assert _everything_under(studio.data_directory / "staging"), "the file should have been staged by now"
+        assert not _everything_under(studio.served_directory), "nothing is served before its row is committed"
         raise StorageError("disk full (injected)")
 
     monkeypatch.setattr(FrameRepository, "add", fail_after_file_written)

@@ -20,6 +20,7 @@ from previs.app.models import ModelDesk
 from previs.app.pipeline import FramePipeline
 from previs.app.provenance import ProvenanceDesk
 from previs.app.recording import HEAD_FILE, FrameRecorder
+from previs.app.recovery import recover
 from previs.app.reviews import ReviewDesk
 from previs.app.scenes import SceneDesk
 from previs.app.storyboards import StoryboardDesk
@@ -93,6 +94,7 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     identity = load_or_create_identity(home / "signing", cert_file=settings.signing_cert,
                                        key_file=settings.signing_key, studio=settings.studio_name)
     recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)
+    recover(database, home, recorder)  # finish or undo what a process that died left (staged files, file moves)
     models = ModelDesk(settings, generator or Generator(settings.model, settings.models_dir, device=settings.device,
                                                        dtype=settings.dtype, fast_paths=settings.fast_paths))
     prompts = load_library()

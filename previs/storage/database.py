@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from previs.errors import StorageError
@@ -19,6 +19,7 @@ from previs.storage.repositories import UnitOfWork
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LEDGER_APPEND = "previs_ledger_append"  # execution option marking a transaction that appends to the ledger
 _LEDGER_LOCK_KEY = 0x70726576  # PostgreSQL advisory lock key of ledger appends ("prev")
+_DISK_FULL = ("database or disk is full", "No space left on device")  # SQLite's words, PostgreSQL's (errno)
 
 
 def _make_engine(url: str) -> Engine:
@@ -105,6 +106,9 @@ class Database:
             session.commit()
         except SQLAlchemyError as error:
             session.rollback()
+            if any(sign in str(error.orig if isinstance(error, DBAPIError) else error) for sign in _DISK_FULL):
+                raise StorageError(f"the disk holding the database {self.url} is full: nothing was stored; free "
+                                   "space and retry") from error
             raise StorageError(f"database write failed, nothing was saved: {error}") from error
         except BaseException:
             session.rollback()
