@@ -61,7 +61,8 @@ def _everything_under(folder: Path) -> list[Path]:
 
 def test_a_failure_between_file_and_row_leaves_nothing(studio: Studio, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail_after_file_written(self, **fields):
-        assert _everything_under(studio.served_directory), "the file should have been placed by now"
+        assert _everything_under(studio.data_directory / "staging"), "the file should have been staged by now"
+        assert not _everything_under(studio.served_directory), "nothing is served before its row is committed"
         raise StorageError("disk full (injected)")
 
     monkeypatch.setattr(FrameRepository, "add", fail_after_file_written)

@@ -221,7 +221,7 @@ def test_a_locked_or_full_database_is_one_line_without_sql(tmp_path: Path, monke
     holder.close()
     store.engine.dispose()
     event.listen(store.engine, "connect", lambda connection, _: connection.execute("PRAGMA max_page_count=1"))
-    with pytest.raises(StorageFull, match="is full: free some space") as full, store.unit_of_work() as work:
+    with pytest.raises(StorageFull, match="is full: nothing was stored") as full, store.unit_of_work() as work:
         for index in range(200):
             work.projects.get_or_create(f"Lighthouse {index} " + "x" * 150)
     for caught in (busy, full):

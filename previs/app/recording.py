@@ -1,9 +1,11 @@
 """Writing frames with their provenance: record, PNG, signed Content Credentials, file, row, ledger entry.
 
-Every front end's frames pass through ``FrameRecorder.store``; what it writes lands together or not at all:
-files are placed first and removed again if the transaction holding the frame rows, the consent links and
-the ledger entries does not commit. The ledger's head is then kept in a file beside the database, so rows
-cut off the end or rewritten wholesale are still caught by ``previs ledger verify``.
+Every front end's frames pass through ``FrameRecorder.store``; what it writes lands together or not at all,
+whichever instruction a crash interrupts: the files are staged out of sight (``previs.storage.staging``), the
+frame rows, consent links and ledger entries are committed in one transaction, and only then are the files
+published into ``frames/`` and ``inputs/``. Recovery on the next open (``previs.app.recovery``) publishes or
+deletes what a dead process left staged. The ledger's head is then kept in a file beside the database, so
+rows cut off the end or rewritten wholesale are still caught by ``previs ledger verify``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from __future__ import annotations
 import fcntl
 import io
 import logging
-import os
-import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,10 @@ from previs.provenance.credentials import Ingredient, sign_image
 from previs.provenance.identity import SigningIdentity
 from previs.provenance.ledger import LedgerEntry, chain_head, make_entry, record_sha256
 from previs.provenance.record import FrameDetails, FrameRecord, InputRecord
-from previs.storage import Database, FileStore, PlacedFile, UnitOfWork
+from previs.storage import Database, FileStore, UnitOfWork
+from previs.storage.files import write_durably
+from previs.storage.moves import carry_out_moves
+from previs.storage.staging import Batch, StagedFile, Staging
 from previs.storage.tables import Frame, LedgerRow
 from previs.version import __version__
 
@@ -74,6 +78,10 @@ class _Prepared:
     file_sha256: str
 
 
+def _head_sequence(head: str) -> int:
+    return int(head.split(":", 1)[0])
+
+
 def ledger_entry(row: LedgerRow) -> LedgerEntry:
     return LedgerEntry(sequence=row.sequence, frame_sha256=row.frame_sha256, pixel_sha256=row.pixel_sha256,
                        record_sha256=row.record_sha256, created_at=row.created_at, prev_hash=row.prev_hash,
@@ -90,6 +98,8 @@ class FrameRecorder:
         self.inputs = inputs
         self.identity = identity
         self.head_file = head_file
+        self._staging = Staging(frames.home)
+        self._unfinished: list[tuple[Batch, list[int]]] = []  # committed, not yet published: retried next store
         self._lock = threading.Lock()
 
     def store(self, groups: Sequence[tuple[Sequence[GeneratedImage], FrameContext]],
@@ -102,23 +112,43 @@ class FrameRecorder:
         prepared = [(self._prepare(generated, context, created_at), context)
                     for images, context in groups for generated in images]
         inputs = {item.sha256: item for _, context in groups for item in context.inputs}
-        placed: list[PlacedFile] = []
         with self._lock:
+            self._finish_left()
+            batch = self._staging.batch()
             try:
                 for item in inputs.values():
-                    placed.append(self.inputs.place(item.sha256, item.png))
-                frame_files = [self.frames.place(item.file_sha256, item.data) for item, _ in prepared]
-                placed.extend(frame_files)
+                    batch.stage(self.inputs, item.sha256, item.png)
+                frame_files = [batch.stage(self.frames, item.file_sha256, item.data) for item, _ in prepared]
                 with self.database.unit_of_work(appends_to_ledger=True) as work:
                     if before_commit is not None:
                         before_commit(work)
-                    rows = self._add_rows(work, prepared, frame_files, created_at)
+                    rows, last = self._add_rows(work, prepared, frame_files, created_at)
+                    batch.note(chain_head(last))  # recovery's proof that this transaction committed
             except BaseException:
-                for file in placed:
-                    file.undo()
+                batch.discard()
                 raise
-            self._publish_head()  # after the commit: the stored frames stand whatever happens to the head
+            self._after_commit(batch, [row.id for row in rows])
         return rows
+
+    def _after_commit(self, batch: Batch, frame_ids: list[int]) -> None:
+        """Publish the files, the withdrawals they raced with, the head. The rows are committed: nothing here
+        may undo them, and what fails is finished later (the next store, or recovery once this process ends)."""
+        try:
+            batch.publish()
+        except OSError as error:
+            self._unfinished.append((batch, frame_ids))
+            log.error("frames were stored, but their files could not be moved into place (%s); retried at the "
+                      "next stored frame and on the next start", error.strerror or error)
+            return
+        if frame_ids:  # a withdrawal committed between this commit and the publishing left these moves to us
+            carry_out_moves(self.database, self.frames.home, frame_ids)
+        if self._publish_head():
+            batch.discard()  # else its note lets recovery keep the head once this process is gone
+
+    def _finish_left(self) -> None:
+        left, self._unfinished = self._unfinished, []
+        for batch, frame_ids in left:
+            self._after_commit(batch, frame_ids)
 
     def _prepare(self, generated: GeneratedImage, context: FrameContext, created_at: str) -> _Prepared:
         record = FrameRecord(
@@ -137,7 +167,7 @@ class FrameRecorder:
         return _Prepared(generated, record, signed, sha256_bytes(signed))
 
     def _add_rows(self, work: UnitOfWork, prepared: list[tuple[_Prepared, FrameContext]],
-                  placed: list[PlacedFile], created_at: str) -> list[Frame]:
+                  placed: list[StagedFile], created_at: str) -> tuple[list[Frame], LedgerEntry]:
         last_row = work.ledger.last()
         last = None if last_row is None else ledger_entry(last_row)
         rows = []
@@ -154,7 +184,8 @@ class FrameRecorder:
             last = self._append(work, last, row.id, item.file_sha256, item.record.sha256, item.record,
                                 created_at)
             rows.append(row)
-        return rows
+        assert last is not None  # every store has at least one frame
+        return rows, last
 
     def enter_copy(self, frame_id: int, data: bytes, record: FrameRecord) -> None:
         """Enter an exported copy of a frame (a signed JPEG: other bytes, other pixels) in the ledger."""
@@ -162,11 +193,17 @@ class FrameRecorder:
             pixels = pixel_sha256(decoded)
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            with self.database.unit_of_work(appends_to_ledger=True) as work:
-                last_row = work.ledger.last()
-                self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
-                             sha256_bytes(data), pixels, record, created_at)
-            self._publish_head()
+            batch = self._staging.batch()
+            try:
+                with self.database.unit_of_work(appends_to_ledger=True) as work:
+                    last_row = work.ledger.last()
+                    entry = self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
+                                         sha256_bytes(data), pixels, record, created_at)
+                    batch.note(chain_head(entry))
+            except BaseException:
+                batch.discard()
+                raise
+            self._after_commit(batch, [])
 
     @staticmethod
     def _append(work: UnitOfWork, previous: LedgerEntry | None, frame_id: int, file_sha256: str, pixels: str,
@@ -176,17 +213,16 @@ class FrameRecorder:
         work.ledger.add(frame_id=frame_id, **asdict(entry))
         return entry
 
-    def _publish_head(self) -> None:
-        """Keep the head of the committed ledger beside the database.
+    def _publish_head(self) -> bool:
+        """Keep the head of the committed ledger beside the database; False when it could not be written.
 
         Any number of processes may append: under a lock on ``ledger.head.lock`` the newest committed entry is
         read and written, so the last writer leaves the true head whatever order the commits came in. A failure
         (a full disk) must not undo frames already committed: it is logged, ``ledger verify`` reports the stale
-        head meanwhile, and the next stored frame writes the head again.
+        head meanwhile, and the next stored frame (or recovery, from the batch's note) writes the head again.
         """
         try:
-            with open(self.head_file.with_name(self.head_file.name + ".lock"), "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+            with self._head_lock():
                 with self.database.unit_of_work() as work:
                     newest = work.ledger.last()
                     last = None if newest is None else ledger_entry(newest)
@@ -194,15 +230,30 @@ class FrameRecorder:
         except OSError as error:
             log.error("frames were stored, but the ledger head %s could not be written (%s); the next stored "
                       "frame writes it again", self.head_file, error.strerror or error)
+            return False
+        return True
+
+    def adopt_heads(self, heads: Sequence[str]) -> None:
+        """Recovery: dead processes committed these heads (their batches' notes) but may have died before
+        keeping them. The furthest is kept if it is past the kept head; rows past it stay unexplained, so a
+        tail appended behind previs's back is still reported."""
+        if not heads:
+            return
+        with self._head_lock():
+            kept = self.kept_head()
+            furthest = max(heads, key=_head_sequence)
+            if kept is None or _head_sequence(furthest) > _head_sequence(kept):
+                write_durably(self.head_file, (furthest + "\n").encode())
+
+    @contextmanager
+    def _head_lock(self) -> Iterator[None]:
+        with open(self.head_file.with_name(self.head_file.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def _keep_head(self, last: LedgerEntry | None) -> None:
         """Write the head atomically; the ledger rows are committed already, so a failure here is reported."""
-        handle, temporary = tempfile.mkstemp(dir=self.head_file.parent, prefix=".head-")
-        with os.fdopen(handle, "w") as stream:
-            stream.write(chain_head(last) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, self.head_file)
+        write_durably(self.head_file, (chain_head(last) + "\n").encode())
 
     def kept_head(self) -> str | None:
         try:

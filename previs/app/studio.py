@@ -21,6 +21,7 @@ from previs.app.models import ModelDesk
 from previs.app.pipeline import FramePipeline
 from previs.app.provenance import ProvenanceDesk
 from previs.app.recording import HEAD_FILE, FrameRecorder
+from previs.app.recovery import recover
 from previs.app.reviews import ReviewDesk
 from previs.app.scenes import SceneDesk
 from previs.app.storyboards import StoryboardDesk
@@ -85,6 +86,8 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     # The one read-time rule: grants past their end date are expired (their frames withdrawn) before any read.
     database.add_read_rule(consent.expire_due)
     recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)
+    if opened.read_only is None:  # finish or undo what a process that died left (staged files, file moves)
+        recover(database, home, recorder)
     models = ModelDesk(settings, generator or Generator(settings.model, settings.models_dir, device=settings.device,
                                                        dtype=settings.dtype, fast_paths=settings.fast_paths))
     prompts = load_library()

@@ -25,8 +25,10 @@ from previs.errors import ConsentRefused, InvalidRequest, NotFound
 from previs.media.imaging import sha256_bytes
 from previs.media.uploads import Upload
 from previs.storage import Database, FileStore, UnitOfWork
+from previs.storage.files import INPUTS
+from previs.storage.moves import carry_out_moves
 from previs.storage.projects import check_project_name
-from previs.storage.tables import ConsentGrant, Frame
+from previs.storage.tables import ConsentGrant
 
 POLICIES = ("keep", "purge")  # what happens to the files of withdrawn frames
 WITHDRAWN = "consent_withdrawn"
@@ -237,8 +239,9 @@ class ConsentRegistry:
                                      "revoke")
             work.consent.add_event(kind="revoked", grant_id=row.id, performer_id=row.performer_id,
                                    project_id=row.project_id, actor=actor.name, reason=" ".join(reason.split()))
-            frame_ids = self._withdraw_frames(work, row)
-            return Withdrawal(self._grant_info(row, "revoked"), frame_ids, self.policy)
+            withdrawal = Withdrawal(self._grant_info(row, "revoked"), self._withdraw_frames(work, row), self.policy)
+        self._take_out_of_reach()
+        return withdrawal
 
     def expire_due(self) -> list[Withdrawal]:
         """Record the expiry of every grant past its end date, withdrawing its frames. Idempotent.
@@ -267,6 +270,8 @@ class ConsentRegistry:
                                        reason=f"valid until {row.valid_until.isoformat()}")
                 results.append(Withdrawal(self._grant_info(row, "expired"), self._withdraw_frames(work, row),
                                           self.policy))
+        if results:
+            self._take_out_of_reach()
         self._expired_through = today
         return results
 
@@ -366,22 +371,30 @@ class ConsentRegistry:
         )
 
     def _withdraw_frames(self, work: UnitOfWork, grant: ConsentGrant) -> list[int]:
-        """Mark the grant's frames withdrawn and take their files out of reach (moved, or deleted to purge)."""
+        """Mark the grant's frames withdrawn and journal their files' moves, in the caller's transaction.
+
+        Nothing on disk changes here, so a rollback leaves every file where its row says it is; the moves
+        are carried out after the commit (``_take_out_of_reach``). Keep: each file goes to ``withdrawn/``
+        (each stored frame file is unique: its record names the frame). Purge: the file is deleted, and so is
+        the copy of its bytes a variation of the frame keeps in the inputs store.
+        """
         frames = [frame for frame in work.consent.frames_using(grant.id) if frame.status != WITHDRAWN]
         for frame in frames:
-            self._take_out_of_reach(frame)
+            if self.policy == "purge":
+                work.file_moves.add(frame_id=frame.id, source=frame.path, target=None)
+                copy = FileStore(self._frames.home, INPUTS).relative_path(frame.file_sha256)
+                work.file_moves.add(frame_id=frame.id, source=copy, target=None)
+            else:
+                target = self._withdrawn.relative_path(frame.file_sha256)
+                work.file_moves.add(frame_id=frame.id, source=frame.path, target=target)
+                frame.path = target
             frame.status = WITHDRAWN
         return [frame.id for frame in frames]
 
-    def _take_out_of_reach(self, frame: Frame) -> None:
-        source = self._frames.absolute(frame.path)
-        if self.policy == "purge":
-            source.unlink(missing_ok=True)
-            return
-        if source.is_file():  # each stored frame file is unique (its record names the frame), so move it
-            target = self._withdrawn.place(frame.file_sha256, source.read_bytes())
-            source.unlink()
-            frame.path = target.relative_path
+    def _take_out_of_reach(self) -> None:
+        """After the commit: move or delete the withdrawn frames' files. Every pending move is carried out, so
+        one a crash or a full disk left behind is finished too; recovery on open does the same."""
+        carry_out_moves(self.database, self._frames.home)
 
     def _find_clash(self, work: UnitOfWork, labels: list[str]) -> str | None:
         """The first label already answered to by a registered performer (looked up by its words)."""

@@ -42,8 +42,8 @@ def storage_error(error: SQLAlchemyError, *, where: str, read_only: str | None =
         return StorageBusy(f"the database {where} stayed locked by another process: try again; if it persists, "
                            "look for a stuck previs process")
     if code in _FULL:
-        return StorageFull(f"the disk holding the database {where} is full: free some space and try again; "
-                           "nothing was saved")
+        return StorageFull(f"the disk holding the database {where} is full: nothing was stored; free space and "
+                           "retry")
     if code in _READ_ONLY:
         reason = read_only or f"the database {where} is read-only (check its file permissions)"
         return StorageReadOnly(f"{reason}: this command writes, so run it on a writable copy")

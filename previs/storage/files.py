@@ -1,17 +1,59 @@
-"""Frame files, content-addressed: ``frames/ab/abcdef....png`` under the data directory.
+"""Content-addressed file stores (``frames/ab/abcdef....png`` under the data directory) and durable writes.
 
-A file is written to a temporary name, flushed to disk and renamed into place, so no reader sees half a file.
-``place`` returns an undo for the caller's transaction to run if the matching database row is not committed.
+Every file previs writes goes through ``write_durably``: a temporary name, flushed to disk, renamed into
+place, so no reader ever sees half a file. Frames and their inputs are not placed directly: they are staged
+(``previs.storage.staging``) and published once the rows naming them are committed. ``place`` serves the
+stores written outside a frame transaction (consent evidence).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from previs.errors import StorageError
+from previs.errors import StorageError, StorageFull
+
+FRAMES, INPUTS, WITHDRAWN = "frames", "inputs", "withdrawn"  # the stores' folders under the data directory
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(home: Path) -> StorageError:
+    """The one message for a full disk (or quota): users can act on it, and it promises nothing half-written."""
+    return StorageFull(f"the disk holding {home} is full: nothing was stored; free space and retry")
+
+
+def storage_failure(home: Path, error: OSError) -> StorageError:
+    """An OSError as a user reads it: the full-disk line, or what failed where."""
+    if error.errno in _FULL:
+        return disk_full(home)
+    return StorageError(f"cannot write files under {home}: {error.strerror or error}; nothing was stored")
+
+
+def write_durably(target: Path, data: bytes) -> None:
+    """Write ``target`` whole or not at all (temporary name, fsync, rename); OSError is the caller's to name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def sync_directory(directory: Path) -> None:
+    """Make the names just created or removed in ``directory`` survive a power cut, not only a killed process."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 @dataclass(frozen=True)
@@ -29,7 +71,7 @@ class FileStore:
     """Stores and finds files by sha256 in one folder (frames, evidence, inputs, ...); names never come from
     user input."""
 
-    def __init__(self, home: Path, folder: str = "frames"):
+    def __init__(self, home: Path, folder: str = FRAMES):
         self.home = home
         self.folder = folder
 
@@ -51,19 +93,9 @@ class FileStore:
         if target.is_file():
             return PlacedFile(relative, target, created=False)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_durably(target, data)
         except OSError as error:
-            raise StorageError(f"cannot write frame file under {self.home}: {error.strerror or error}") from error
+            raise storage_failure(self.home, error) from error
         return PlacedFile(relative, target, created=True)
 
     def read(self, relative_path: str) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from previs.errors import NotFound
 from previs.storage.tables import (
     ConsentEvent,
     ConsentGrant,
+    FileMove,
     Frame,
     FrameConsent,
     LedgerRow,
@@ -118,6 +119,14 @@ class FrameRepository:
         """Frames whose pixels are exactly this picture (a picture can be stored more than once)."""
         return self._session.scalars(select(Frame).where(Frame.sha256 == sha256).order_by(Frame.id)).all()
 
+    def paths(self) -> set[str]:
+        """Every frame's file path: the files in the stores that rows need."""
+        return set(self._session.scalars(select(Frame.path)))
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every frame's record, read in chunks (a one-time sweep over tens of thousands of frames)."""
+        yield from self._session.scalars(select(Frame.record).execution_options(yield_per=1000))
+
 
 class LedgerRepository:
     def __init__(self, session: Session):
@@ -134,6 +143,11 @@ class LedgerRepository:
 
     def all(self) -> Sequence[LedgerRow]:
         return self._session.scalars(select(LedgerRow).order_by(LedgerRow.sequence, LedgerRow.id)).all()
+
+    def has_entry(self, sequence: int, entry_hash: str) -> bool:
+        """Whether this exact entry was committed (recovery: did a dead process's transaction commit?)."""
+        return self._session.scalar(select(LedgerRow.id).where(LedgerRow.sequence == sequence,
+                                                               LedgerRow.entry_hash == entry_hash)) is not None
 
     def by_frame_sha256(self, digest: str) -> LedgerRow | None:
         return self._session.scalar(select(LedgerRow).where(LedgerRow.frame_sha256 == digest).limit(1))
@@ -261,6 +275,25 @@ def index_name_words(connection: Connection, keys: KeyFunction) -> None:
     rows = [word for person, name, aliases in performers for word in _name_words(person, [name, *aliases], keys)]
     if rows:
         connection.execute(insert(NameWord), rows)
+
+
+class FileMoveRepository:
+    """The journal of withdrawn frames' file moves (``previs.storage.moves``)."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, *, frame_id: int, source: str, target: str | None) -> None:
+        self._session.add(FileMove(frame_id=frame_id, source=source, target=target))
+
+    def pending(self, frame_ids: Collection[int] | None = None) -> Sequence[FileMove]:
+        query = select(FileMove).order_by(FileMove.id)
+        if frame_ids is not None:
+            query = query.where(FileMove.frame_id.in_(frame_ids))
+        return self._session.scalars(query).all()
+
+    def clear(self, move_ids: Collection[int]) -> None:
+        self._session.execute(delete(FileMove).where(FileMove.id.in_(move_ids)))
 
 
 class SceneRepository:
@@ -445,3 +478,4 @@ class UnitOfWork:
         self.reviews = ReviewRepository(session)
         self.storyboard_jobs = StoryboardJobRepository(session)
         self.studio = StudioRepository(session)
+        self.file_moves = FileMoveRepository(session)

@@ -107,6 +107,20 @@ class LedgerRow(Base):
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 
+class FileMove(Base):
+    """A withdrawn frame's file still to take out of reach: renamed to ``target``, or deleted when it is None.
+
+    Written in the transaction that withdraws the frame, cleared once done (``previs.storage.moves``)."""
+
+    __tablename__ = "file_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"), index=True)
+    source: Mapped[str] = mapped_column(Text)  # relative to the data directory
+    target: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
 class Performer(Base):
     """A person whose likeness needs consent; identified by name and aliases."""
 
