@@ -178,6 +178,9 @@ def test_a_read_only_home_can_be_inspected_and_refuses_writes_in_one_line(read_o
     refused = cli("consent", "add-performer", "Zoë Okafor")
     assert refused.returncode == 1 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith(f"error: the data directory {read_only_home} is read-only: ")
+    drawn = cli("generate", "-p", "harbour at dusk", "--steps", "1", "--size", "64x64")
+    assert drawn.returncode == 1 and drawn.stderr.count("\n") == 1, drawn.stderr
+    assert drawn.stderr.startswith(f"error: the data directory {read_only_home} is read-only: ")
     assert sorted(read_only_home.rglob("*")) == before, "nothing was written"
 
 

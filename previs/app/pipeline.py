@@ -45,6 +45,7 @@ class FramePipeline:
         ``before_commit`` is the caller's own check inside that transaction (a storyboard shot not drawn
         meanwhile); raising there stores nothing.
         """
+        self._recorder.database.require_writable()  # a read-only snapshot: say so before the model draws
         # 1. The consent gate, before any model work
         clearance = self._consent.clear(context.project, prompt=request.prompt, uses=likeness, actor=actor,
                                         detail={"kind": context.kind, "prompt": request.prompt[:300]})

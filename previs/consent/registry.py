@@ -251,8 +251,8 @@ class ConsentRegistry:
         never relies on this: it checks each grant's dates against today.
         """
         today = self.today()
-        if self._expired_through == today:
-            return []
+        if self._expired_through == today or self.database.read_only is not None:
+            return []  # a read-only snapshot is read as it was copied (the gate still checks every grant's dates)
         with self._sweeping:
             if self._expired_through == today:  # another thread swept while this one waited
                 return []

@@ -229,6 +229,11 @@ class Database:
             return [str(getattr(error, "orig", None) or error.__class__.__name__)]
         return [] if found == ["ok"] else found
 
+    def require_writable(self) -> None:
+        """Refuse up front what would write to a read-only database, before any expensive work."""
+        if self.read_only is not None:
+            raise StorageReadOnly(f"{self.read_only}: this command writes, so run it on a writable copy")
+
     def close(self) -> None:
         self.engine.dispose()
 
