@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Text, bindparam, or_, select, type_coerce
+from sqlalchemy import Row, Text, bindparam, cast, or_, select
 from sqlalchemy.orm import Session
 
 from previs.errors import NotFound
@@ -121,7 +121,11 @@ class ConsentRepository:
 
     def performer_names(self) -> Sequence[Row[int, str, str]]:
         """Each performer's id, name and aliases (the JSON text stored): what the consent gate matches every
-        prompt against, read without building an object or decoding JSON per performer."""
+        prompt against, read without building an object or decoding JSON per performer.
+
+        The aliases are cast to text in SQL: PostgreSQL's driver decodes a JSON column itself (into a list, which
+        the gate's per-row cache cannot hash), so only the cast gives the same hashable text on every back end.
+        """
         return self._session.execute(_PERFORMER_NAMES).all()
 
     def add_performer(self, **fields: Any) -> Performer:
@@ -194,7 +198,7 @@ _CURRENT_GRANTS = select(ConsentGrant).join(Project, ConsentGrant.project_id == 
     ConsentGrant.id.not_in(_ENDED_GRANT_IDS)).order_by(ConsentGrant.id)
 _ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("grant_ids", expanding=True)), or_(
     ConsentGrant.valid_until < bindparam("today"), ConsentGrant.id.in_(_ENDED_GRANT_IDS)))
-_PERFORMER_NAMES = select(Performer.id, Performer.name, type_coerce(Performer.aliases, Text)).order_by(Performer.name)
+_PERFORMER_NAMES = select(Performer.id, Performer.name, cast(Performer.aliases, Text)).order_by(Performer.name)
 
 
 class SceneRepository:
