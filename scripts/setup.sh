@@ -19,14 +19,23 @@ if [ "$(cat .venv/.previs-installed 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
   echo "$wanted" > .venv/.previs-installed
 fi
-# The browser tests drive Debian's Chromium through Playwright (never Playwright's own browser download).
-if [ "$purpose" = test ] && ! command -v chromium >/dev/null; then
+[ "$purpose" = test ] || exit 0
+# Debian packages the tests need, installed with apt-get when missing and we may (root and apt-get).
+debian_package() {  # the package, a command that succeeds when it is there, what is lost without it
+  if eval "$2"; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing chromium for the browser tests (apt-get)..." >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-      || echo "could not install chromium with apt-get: the browser tests will be skipped" >&2
+    echo "installing $1 for the tests (apt-get)..." >&2
+    { [ -n "${apt_updated:-}" ] || apt-get update -qq; } && apt_updated=1 \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null \
+      || echo "could not install $1 with apt-get: $3" >&2
   else
-    echo "chromium is missing and cannot be installed here (needs root and apt-get):" \
-         "the browser tests will be skipped; install Debian's chromium package to run them" >&2
+    echo "$1 is missing and cannot be installed here (needs root and apt-get): $3;" \
+         "install Debian's $1 package to run them" >&2
   fi
-fi
+}
+# The browser tests drive Debian's Chromium through Playwright (never Playwright's own browser download).
+debian_package chromium "command -v chromium >/dev/null" "the browser tests will be skipped"
+# The storage, consent, ledger and concurrency tests also run on a throw-away PostgreSQL cluster made with the
+# server's initdb and pg_ctl (tests/postgres_support.py); Debian keeps them in /usr/lib/postgresql/<version>/bin.
+debian_package postgresql "command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null" \
+  "the PostgreSQL tests will be skipped (and fail where CI is set)"

@@ -11,13 +11,17 @@ import pytest
 # No test may touch the network: the hub client fails fast instead of retrying.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# Nor a developer's own database: a test names its back end (tests/postgres_support.py).
+os.environ.pop("PREVIS_DATABASE_URL", None)
 
 from previs.app.studio import Studio, open_studio
 from previs.generation.generator import Generator
 from previs.generation.limits import TINY_MODEL
 from previs.settings import Settings
 
-pytest_plugins = ["tests.ui_support"]  # the UI modules' fixtures: a studio for the app, a users file
+# The UI modules' fixtures (a studio for the app, a users file); the back ends (`database_url`, `backend`, a
+# throw-away PostgreSQL cluster for modules marked both_backends).
+pytest_plugins = ["tests.ui_support", "tests.postgres_support"]
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +37,9 @@ def tiny_generator(models_dir: Path) -> Generator:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, models_dir: Path) -> Settings:
-    return Settings(home=tmp_path / "home", model=TINY_MODEL, device="cpu", user="tester", models_path=models_dir)
+def settings(tmp_path: Path, models_dir: Path, database_url: str | None) -> Settings:
+    return Settings(home=tmp_path / "home", model=TINY_MODEL, device="cpu", user="tester", models_path=models_dir,
+                    database_url=database_url)
 
 
 @pytest.fixture

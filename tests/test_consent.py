@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, event, text
 
 from previs.access.permissions import Actor, Role
 from previs.app.requests import FrameRequest
+from previs.app.storyboards import StoryboardRequest
 from previs.app.studio import Studio, open_studio
 from previs.consent.names import mentions, word_keys
 from previs.consent.registry import check_description, parse_date
@@ -27,6 +28,8 @@ from tests.test_cli import in_process
 SPECIFIC = "previs frames of the observatory scene for internal review, not for release"
 PRODUCER = Actor("priya", Role.PRODUCER)
 NEXT_MONTH = date.today() + timedelta(days=30)
+
+pytestmark = pytest.mark.both_backends  # the gate reads the registry from the database: SQLite and PostgreSQL
 
 
 def ask(prompt: str, project: str = "Nightfall", seed: int = 1) -> FrameRequest:
@@ -74,6 +77,28 @@ def test_a_prompt_naming_a_performer_is_refused_without_a_grant_before_the_model
     assert registered.frames.list(actor=registered.local_actor) == []
     refused = [event for event in registered.consent.audit(actor=PRODUCER) if event.kind == "generation_refused"]
     assert [(event.performer, event.detail["use"]) for event in refused] == [("Ann Lee", "likeness_reference")]
+
+
+def test_a_studio_with_performers_keeps_working_on_every_back_end(studio: Studio) -> None:
+    """Once one performer exists, every path that consults the registry still works: generate, grant, reproduce,
+    a storyboard, another performer, revocation (on PostgreSQL each of these once failed on the aliases column)."""
+    studio.consent.add_performer("Ann Lee", aliases=["Annie", "A. Lee"], actor=PRODUCER)
+    nobody = studio.frames.generate(ask("an empty observatory at dusk"), actor=studio.local_actor)[0]
+    assert nobody.record.to_json()["consent_grants"] == []
+    grant_id = grant(studio)
+    ann = studio.frames.generate(ask("Annie at the observatory door", seed=2), actor=studio.local_actor)[0]
+    assert ann.record.to_json()["consent_grants"] == [grant_id]
+    assert studio.frames.reproduce(ann.id, actor=studio.local_actor).identical
+    studio.scenes.add_description("EXT. OBSERVATORY - NIGHT. A telescope turns toward the sea.", project="Nightfall",
+                                  actor=PRODUCER)
+    board = studio.storyboards.build(StoryboardRequest("Nightfall", ["1"], width=64, height=64), actor=PRODUCER)
+    assert board.drawn and studio.storyboards.sheet("Nightfall", ["1"], actor=PRODUCER).missing == []
+    assert studio.consent.add_performer("Zoë Okafor", actor=PRODUCER).aliases == []
+    with pytest.raises(InvalidRequest, match="already registered"):
+        studio.consent.add_performer("a. lee", actor=PRODUCER)
+    assert [person.aliases for person in studio.consent.performers(actor=PRODUCER)] == [["A. Lee", "Annie"], []]
+    assert studio.consent.revoke(grant_id, reason="performer withdrew consent", actor=PRODUCER
+                                 ).withdrawn_frame_ids == [ann.id]
 
 
 def test_a_prompt_naming_nobody_registered_needs_no_grant(registered: Studio) -> None:
@@ -236,6 +261,9 @@ def test_duplicate_names_and_aliases_are_refused(registered: Studio) -> None:
 
 @pytest.fixture
 def cli(settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    if settings.database_url:  # the PostgreSQL half: the command finds the database where a user would set it
+        monkeypatch.setenv("PREVIS_DATABASE_URL", settings.database_url)
+
     def run(*args: str) -> tuple[int, str, str]:
         return in_process(settings, capsys, monkeypatch, *args)
 

@@ -1,4 +1,5 @@
-"""The hash-chained ledger: every kind of tampering is reported at the exact row where it happened."""
+"""The hash-chained ledger: every kind of tampering is reported at the exact row where it happened, in the pure
+functions and as stored on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import itertools
 import random
 
 import pytest
+from sqlalchemy import text
 
+from previs.app.recording import ledger_entry
 from previs.errors import InvalidRequest
 from previs.provenance.ledger import (
     GENESIS_HASH,
@@ -20,6 +23,7 @@ from previs.provenance.ledger import (
     record_sha256,
     verify_chain,
 )
+from previs.storage import Database
 
 
 def _digest(text: str) -> str:
@@ -179,3 +183,27 @@ def test_malformed_inputs_are_refused() -> None:
                    created_at="yesterday")
     with pytest.raises(InvalidRequest, match="expected_head"):
         verify_chain(_ledger(), expected_head=_ledger()[-1].entry_hash)
+
+
+@pytest.mark.both_backends
+def test_the_stored_ledger_reads_back_in_chain_order_and_tampering_is_found(empty_database_url: str) -> None:
+    """Rows written through the repository, in two transactions, come back as the chain that was written: the tip
+    is the highest sequence (numeric order: 12 after 9), a digest finds its first row, an edit is found."""
+    database = Database(empty_database_url)
+    entries = _ledger(12)
+    for batch in (entries[:5], entries[5:]):
+        with database.unit_of_work(appends_to_ledger=True) as work:
+            for entry in batch:
+                work.ledger.add(**dataclasses.asdict(entry))
+    with database.unit_of_work() as work:
+        last = work.ledger.last()
+        stored = [ledger_entry(row) for row in work.ledger.all()]
+        found = work.ledger.by_pixel_sha256(entries[9].pixel_sha256)
+    assert last is not None and ledger_entry(last) == entries[-1]
+    assert stored == entries and found is not None and found.sequence == 10
+    assert verify_chain(stored, expected_head=chain_head(entries[-1])).ok
+    with database.engine.begin() as connection:
+        connection.execute(text("update ledger_entries set created_at = '2030-01-01T00:00:00Z' where sequence = 10"))
+    with database.unit_of_work() as work:
+        assert _first(verify_chain([ledger_entry(row) for row in work.ledger.all()])) == (10, "changed")
+    database.close()

@@ -12,14 +12,16 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from previs.access.permissions import Actor, Role
 from previs.app.requests import FrameRequest
 from previs.app.studio import Studio
-from previs.errors import StorageError
+from previs.errors import InvalidRequest, StorageError
 from previs.storage import Database, FileStore, Frame
 from previs.storage.database import MIGRATIONS
 from previs.storage.repositories import FrameRepository
 from previs.storage.tables import Base
 
+pytestmark = pytest.mark.both_backends  # the schema, the transaction boundary and UTC on SQLite and PostgreSQL
 
 def _migration_heads() -> list[str]:
     config = Config()
@@ -27,22 +29,34 @@ def _migration_heads() -> list[str]:
     return list(ScriptDirectory.from_config(config).get_heads())
 
 
-def test_migrations_create_the_schema_from_empty(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+def test_migrations_create_the_schema_from_empty(empty_database_url: str) -> None:
+    database = Database(empty_database_url)
     with database.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         assert {"projects", "frames", "alembic_version"} <= set(inspect(connection).get_table_names())
         head = connection.execute(text("select version_num from alembic_version")).scalar_one()
     assert [head] == _migration_heads()  # one line of migrations, and the database is at its end
-    Database(database.url)  # opening again finds it migrated and changes nothing
+    Database(database.url).close()  # opening again finds it migrated and changes nothing
     database.close()
 
 
-def test_foreign_keys_are_enforced_on_sqlite(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'fk.db'}")
+def test_foreign_keys_are_enforced(empty_database_url: str) -> None:
+    database = Database(empty_database_url)
     with pytest.raises(StorageError, match="nothing was saved"), database.unit_of_work() as work:
         work.frames.add(project_id=999, kind="set", sha256="a" * 64, file_sha256="b" * 64, path="x", width=1,
                         height=1, seed=0, model="m", record={}, created_by="t")
+    database.close()
+
+
+def test_text_longer_than_its_column_is_refused_alike_on_every_back_end(studio: Studio) -> None:
+    """PostgreSQL enforces column lengths (quoting SQL in its error), SQLite stored anything: both refuse, by name."""
+    producer = Actor("priya", Role.PRODUCER)
+    with pytest.raises(InvalidRequest, match=r"^performer contact is 301 characters long, at most 300 fit"):
+        studio.consent.add_performer("Ann Lee", contact="x" * 301, actor=producer)
+    with pytest.raises(InvalidRequest, match=r"^scene number is 25 characters long, at most 20 fit"):
+        studio.scenes.add_description("A cliff at dusk.", number="1" * 25, project="Cliffs", actor=producer)
+    assert studio.consent.add_performer("Ann Lee", contact="x" * 300, actor=producer).contact == "x" * 300
+    assert studio.consent.performers(actor=producer)[0].contact == "x" * 300, "the refused rows left nothing"
 
 
 def test_files_are_content_addressed_and_names_are_never_user_input(tmp_path: Path) -> None:
@@ -94,8 +108,8 @@ def test_a_failed_commit_removes_the_files(studio: Studio, monkeypatch: pytest.M
     assert studio.frames.list(actor=studio.local_actor) == []
 
 
-def test_timestamps_are_written_and_read_back_in_utc(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'utc.db'}")
+def test_timestamps_are_written_and_read_back_in_utc(empty_database_url: str) -> None:
+    database = Database(empty_database_url)  # the test cluster's own zone is Europe/Berlin (tests/postgres_support.py)
     summer_in_berlin = datetime(2026, 7, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
     with database.unit_of_work() as work:
         project = work.projects.get_or_create("Clocks")
@@ -108,8 +122,8 @@ def test_timestamps_are_written_and_read_back_in_utc(tmp_path: Path) -> None:
     database.close()
 
 
-def test_read_rules_run_before_every_unit_of_work_but_not_inside_their_own(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'rules.db'}")
+def test_read_rules_run_before_every_unit_of_work_but_not_inside_their_own(empty_database_url: str) -> None:
+    database = Database(empty_database_url)
     runs: list[int] = []
 
     def rule() -> None:

@@ -1,9 +1,11 @@
-"""Stored frames survive a failed head write, and several processes on one database append to one ledger."""
+"""Stored frames survive a failed head write, and several processes on one database append to one ledger, on SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
 import errno
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,13 +16,16 @@ import pytest
 from previs import FrameRequest, Settings, Studio
 from previs.app.recording import FrameRecorder
 
+pytestmark = pytest.mark.both_backends
+
 WORKER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from previs import FrameRequest, Settings, open_studio
 
     home, models, who, count = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-    studio = open_studio(Settings(home=home, device="cpu", user=who, models_path=models))
+    # The database is where a user names it: PREVIS_DATABASE_URL (PostgreSQL), else previs.db in the home.
+    studio = open_studio(Settings.from_env(home=home, device="cpu", user=who, models_path=models))
     studio.models.load()
     print("ready", flush=True)
     sys.stdin.readline()  # start together
@@ -51,10 +56,11 @@ def test_a_failed_head_write_keeps_the_committed_frames(studio: Studio, monkeypa
 
 def test_several_processes_append_to_one_ledger_without_losing_a_request(
         studio: Studio, settings: Settings, models_dir: Path) -> None:
-    processes, each = 4, 15
+    processes, each = 4, 10
+    environment = {**os.environ, "PREVIS_DATABASE_URL": settings.database_url or ""}
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(settings.home), str(models_dir), f"p{n}",
                                  str(each)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for n in range(processes)]
+                                text=True, env=environment) for n in range(processes)]
     try:
         for worker in workers:
             assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"

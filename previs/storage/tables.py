@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Connection,
     Date,
     DateTime,
     Dialect,
@@ -16,9 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from previs.errors import InvalidRequest
 
 
 def utc_now() -> datetime:
@@ -50,6 +55,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+_WORD_START = re.compile(r"(?<=[a-z])(?=[A-Z])")  # ConsentGrant → Consent Grant
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _check_lengths(mapper: Mapper[Any], _connection: Connection, row: Base) -> None:
+    """Refuse text longer than its column, on every back end and before any SQL is sent.
+
+    PostgreSQL enforces ``String(n)`` (and its error quotes the statement), SQLite ignores it and stores anything:
+    checked here, both refuse the same value with the same one-line message naming the field.
+    """
+    for column in mapper.columns:
+        limit = getattr(column.type, "length", None)
+        value = getattr(row, column.key, None)
+        if isinstance(column.type, String) and limit and isinstance(value, str) and len(value) > limit:
+            field = f"{_WORD_START.sub(' ', mapper.class_.__name__)} {column.key}".replace("_", " ").lower()
+            raise InvalidRequest(f"{field} is {len(value)} characters long, at most {limit} fit: shorten it")
 
 
 class Project(Base):
