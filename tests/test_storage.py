@@ -137,3 +137,9 @@ def test_read_rules_run_before_every_unit_of_work_but_not_inside_their_own(empty
             work.projects.all()
     assert len(runs) == 3
     database.close()
+
+
+def test_a_database_url_whose_driver_is_missing_is_one_line_naming_the_install() -> None:
+    with pytest.raises(StorageError, match=r"driver 'pg8000' is not installed.*previs\[postgres\]") as refused:
+        Database("postgresql+pg8000://studio:secret@127.0.0.1:9/previs")
+    assert "secret" not in str(refused.value) and "\n" not in str(refused.value)

@@ -34,7 +34,7 @@ OPENER = textwrap.dedent("""
     from previs.settings import Settings
 
     sys.stdin.readline()  # start together
-    studio = open_studio(Settings(home=Path(sys.argv[1]), device="cpu"))
+    studio = open_studio(Settings(home=Path(sys.argv[1]), device="cpu", database_url=sys.argv[2] or None))
     print(len(studio.frames.list(actor=studio.local_actor)), flush=True)
 """)
 WRITER = textwrap.dedent("""
@@ -63,9 +63,11 @@ def made(settings: Settings, generator: Generator, frames: int = 2) -> None:
     studio.close()
 
 
-def test_simultaneous_first_opens_of_a_fresh_home_all_succeed(tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_simultaneous_first_opens_of_a_fresh_home_all_succeed(tmp_path: Path, database_url: str | None) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    openers = [subprocess.Popen([sys.executable, "-c", OPENER, str(tmp_path / "home")], stdin=subprocess.PIPE,
+    openers = [subprocess.Popen([sys.executable, "-c", OPENER, str(tmp_path / "home"), database_url or ""],
+                                stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                for _ in range(4)]
     for opener in openers:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, pool,
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from previs.errors import StorageReadOnly
+from previs.errors import StorageError, StorageReadOnly
 from previs.storage.failures import describe, storage_error
 from previs.storage.repositories import UnitOfWork
 
@@ -163,6 +163,11 @@ class Database:
                 _require_current(self.engine, self.where)
         except SQLAlchemyError as error:
             raise storage_error(error, where=self.where, read_only=read_only, opening=True) from error
+        except ImportError as error:  # the URL names a driver this environment lacks
+            raise StorageError(
+                f"cannot open the database {self.where}: its driver {error.name!r} is not installed; for "
+                "PostgreSQL use postgresql+psycopg://... and `pip install 'previs[postgres]'`"
+            ) from error
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_rules: list[Callable[[], object]] = []
         self._applying = threading.local()
