@@ -60,13 +60,14 @@ def stages_of_the_core_path(stages: Stages) -> Iterator[None]:
     """Wrap the functions each stage consists of, where the core path looks them up."""
     from previs.app import frames, recording
     from previs.consent.registry import ConsentRegistry
-    from previs.storage import FileStore
+    from previs.storage.staging import Batch
 
     targets = [
         (ConsentRegistry, "clear", "consent check"),
         (ConsentRegistry, "still_active", "consent check"), (frames.FrameDesk, "_prompt", "prompt render"),
         (recording.FrameRecorder, "_prepare", "provenance record"), (recording, "encode_png", "PNG encode"),
-        (recording, "sign_image", "C2PA sign"), (FileStore, "place", "file write"),
+        (recording, "sign_image", "C2PA sign"), (Batch, "stage", "file write"),
+        (Batch, "publish", "file publish"),
         (recording.FrameRecorder, "store", "database commit, ledger"),
         (frames.FrameDesk, "generate", "core path glue"),
     ]
@@ -217,10 +218,11 @@ def main(argv: Sequence[str] | None = None) -> str:
              "Pillow tries five row filters on every row. 'noisy' is previs-tiny's frame, 'smooth' the same "
              "blurred (radius 6), standing in for painted concept art.",
              "database commit includes the SQLite transaction (WAL, synchronous=NORMAL), the ledger entry and "
-             "the fsync'd ledger head file; file write includes an fsync.",
-             "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers' names and "
-             "aliases, then the named ones' current grants), the registry filled with extra performers with "
-             "one alias each."]
+             "the fsync'd ledger head file; file write is staging (written and fsync'd in the process's staging "
+             "folder), file publish the renames into frames/ and inputs/ after the commit.",
+             "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers whose labels' "
+             "words the prompt has, through the name-word index, then the named ones' current grants), the "
+             "registry filled with extra performers with one alias each."]
     return report("bookkeeping", f"Bookkeeping per frame ({parsed.size}x{parsed.size})",
                   [("Per stage, ms per frame (median of the runs' median frames)", stages),
                    (f"Consent gate by registry size (median of {20 * parsed.runs} requests)", gate),
