@@ -6,7 +6,7 @@ too, so the name's words still reach the model); ``NameText`` cuts that form int
 written, letters spelled out one by one rejoined, digits read as letters); ``PerformerNames`` holds one
 performer's labels and decides, with the rule that fired, whether a text refers to them. Both sides expose word
 keys, so the caller can fetch candidate performers by an index: a performer can only be named by a text when
-one of ``PerformerNames.keys`` is among ``NameText.keys``. docs/likeness-text.md explains the rules.
+one of ``PerformerNames.keys`` is among ``NameText.keys``. docs/architecture.md ("Names in text") explains the rules.
 
 Confusables come from the Unicode TR39 data shipped by ``confusable-homoglyphs`` (offline, pure Python), used
 only for non-ASCII characters that look like ASCII letters, so ordinary Latin text is never changed.
@@ -245,6 +245,23 @@ RULE_IDENTIFYING = "identifying word"
 RULE_FIRST_AND_SURNAME = "first name and surname"
 RULE_SURNAME = "distinctive surname"
 
+# The version of the word keys (``NameText.keys``, ``PerformerNames.index``). Change it whenever either changes:
+# the registry re-indexes every performer on the next open (``ConsentRegistry.reindex_names``).
+NAME_KEYS_VERSION = "canonical-1"
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """One row of the name-word index: a key of a label, and whether that key can name the performer alone.
+
+    A key that cannot (a first name, a common surname, one word of a longer alias) needs a second key of the
+    same label in the text before the performer is a candidate: no rule fires on it alone.
+    """
+
+    label: str
+    key: str
+    alone: bool
+
 
 @dataclass(frozen=True)
 class _Label:
@@ -261,7 +278,8 @@ class _Hit:
     last: int
 
 
-def _label_words(text: str) -> tuple[str, ...]:
+def words(text: str) -> tuple[str, ...]:
+    """The canonical words of ``text``: runs of letters ("Zoë_Okafor2" → ("zoe", "okafor"))."""
     return tuple(_LETTERS.findall(canonical(text)))
 
 
@@ -272,12 +290,12 @@ class PerformerNames:
         labelled = [(RULE_NAME, name), *((RULE_ALIAS, a) for a in aliases),
                     *((RULE_IDENTIFYING, w) for w in identifying)]
         self._labels = tuple(
-            _Label(rule, text, words, _WINDOW_SLACK if any(map(distinctive, words)) else 0)
-            for rule, text in labelled if (words := _label_words(text))
+            _Label(rule, text, found, _WINDOW_SLACK if any(map(distinctive, found)) else 0)
+            for rule, text in labelled if (found := words(text))
         )
-        name_words = _label_words(name)
+        name_words = words(name)
         self._first = name_words[0] if len(name_words) > 1 else None
-        parts = [words for part in name.split() if (words := _label_words(part)) and words[0] not in _NAME_SUFFIXES]
+        parts = [found for part in name.split() if (found := words(part)) and found[0] not in _NAME_SUFFIXES]
         last_part = parts[-1] if len(parts) > 1 else name_words[-1:] if self._first else ()
         self._surname = last_part[-1] if last_part else None  # "Zoë Adaeze Lee" is also "Zoë Lee", in that order
         self._surnames = frozenset(filter(distinctive, last_part)) - {self._first}
@@ -300,6 +318,28 @@ class PerformerNames:
         for surname in self._surnames:
             lookup.setdefault(surname + "s", (surname,))
         return lookup
+
+    def index(self) -> tuple[IndexKey, ...]:
+        """The index rows: every key in ``keys``, by the label it comes from (a key fires alone when it is a
+        distinctive surname, its plural, a glued form, or the only word of a label)."""
+        rows: dict[tuple[str, str], bool] = {}
+        for label in self._labels:
+            single = len(set(label.words)) == 1
+            alone = {word: single or word in self._surnames for word in label.words}
+            for word, fires in alone.items():
+                for key in {word, _squeezed(word)}:
+                    rows[label.text, key] = rows.get((label.text, key), False) or fires
+            if len(label.words) > 1:
+                for glued in [*permutations(label.words, 2), label.words]:
+                    rows[label.text, "".join(glued)] = True
+            if label.rule == RULE_NAME:
+                rows.update({(label.text, surname + "s"): True for surname in self._surnames})
+        return tuple(IndexKey(label, key, alone) for (label, key), alone in rows.items())
+
+    def answers_to(self, label: str) -> bool:
+        """Whether ``label`` is one of the performer's labels as the rules read it (case, accents, word order)."""
+        wanted = sorted(words(label))
+        return any(sorted(own.words) == wanted for own in self._labels)
 
     def mention_in(self, text: NameText) -> Mention | None:
         """Whether ``text`` refers to this performer, and by which rule; None when it does not."""
