@@ -163,6 +163,20 @@ def test_the_consent_gate_holds_on_the_set_concept_endpoint_until_a_grant(alice:
     assert record.to_json()["consent_grants"] == [int(grant_id(granted))]
 
 
+def test_disguised_names_and_identifying_words_are_refused_on_the_set_concept_endpoint(alice: Client,
+                                                                                        pat: Client) -> None:
+    name, person = project(), performer()
+    surname = person.split()[1]
+    added, _ = pat.predict(person, "", f"{surname}Stage\n", api_name="/add_performer")
+    assert added.endswith(f"(also known as {surname}Stage)")
+    disguised = [f"Zo\u200bë {surname[:3]}\u200b{surname[3:]}", f"{surname}Zoe", " ".join(surname),
+                 f"{surname}'s coat", f"{surname.lower()}stage waves"]
+    for prompt in disguised:
+        with pytest.raises(AppError, match=r"^refused: the prompt names a registered performer"):
+            generate(alice, name, f"{prompt} on the foggy pier")
+    assert generate(alice, name, "a zoetrope on the foggy pier")[0]["frame"]
+
+
 def test_revoking_through_the_ui_withdraws_the_frame(alice: Client, pat: Client) -> None:
     name, person = project(), performer()
     pat.predict(person, "", "", api_name="/add_performer")
