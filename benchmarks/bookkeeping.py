@@ -23,7 +23,7 @@ from unittest import mock
 
 from PIL import Image, ImageFilter
 
-from benchmarks.harness import Table, median, parse, parser, report, studio_for, timed
+from benchmarks.harness import Table, median, parse, parser, report, spelled, studio_for, timed
 from benchmarks.random_models import models_dir
 
 PROMPT = "abandoned observatory on a cliff, dusk"
@@ -92,6 +92,9 @@ class ReplayGenerator:
     def token_counter(self) -> Any:
         return self._real.token_counter()
 
+    def encoder_texts(self, prompt: str) -> Any:
+        return self._real.encoder_texts(prompt)
+
     def generate(self, request: Any) -> list[Any]:
         from dataclasses import replace
 
@@ -149,13 +152,13 @@ def gate_by_registry_size(studio: Any, sizes: Sequence[int], runs: int) -> Table
     registered = len(studio.consent.performers(actor=studio.local_actor))
     for size in sizes:
         for number in range(registered, size):
-            studio.consent.add_performer(f"Extra{number} Castmember{number}", aliases=[f"Walk-on {number}"],
+            studio.consent.add_performer(f"Extra {spelled(number)}", aliases=[f"Walk-on {spelled(number)}"],
                                          actor=studio.local_actor)
         registered = max(registered, size)
         medians = []
         for prompt in (PROMPT, f"Zoë Okafor at the {PROMPT}"):
             def clear(prompt: str = prompt) -> Any:
-                return studio.consent.clear("Bench", prompt=prompt, actor=studio.local_actor)
+                return studio.consent.clear("Bench", prompt=prompt, texts=(), actor=studio.local_actor)
             clear()
             medians.append(1000 * median([timed(clear) for _ in range(20 * runs)]))
         table.add(size, *medians)

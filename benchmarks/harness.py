@@ -51,6 +51,17 @@ def format_number(value: Any) -> str:
     return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
 
 
+def spelled(number: int) -> str:
+    """``number`` as a name word ("Qbcd"): the likeness gate reads digits as separators, so names told apart
+    only by digits would be one name to it (and registering the second is refused)."""
+    letters = ""
+    while True:
+        number, digit = divmod(number, 26)
+        letters = chr(ord("a") + digit) + letters
+        if not number:
+            return "Q" + letters
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 

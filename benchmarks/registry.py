@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from benchmarks.harness import PERFORMERS, Table, median, parse, parser, report, studio_for, timed
+from benchmarks.harness import PERFORMERS, Table, median, parse, parser, report, spelled, studio_for, timed
 from benchmarks.random_models import models_dir
 
 FIRST = [a + b for a, b in itertools.product(("Al", "Be", "Ca", "Da", "El", "Fa", "Gi", "Ha", "Io", "Ju"),
@@ -37,12 +37,13 @@ def performer(number: int) -> tuple[str, str]:
 
 def fill(studio: Any, start: int, stop: int) -> None:
     """Register extras ``start`` to ``stop`` in one transaction, as add_performer would store them."""
-    from previs.consent.names import word_keys
+    from previs.consent.registry import index_keys
 
     with studio.database.unit_of_work() as work:
         for number in range(start, stop):
             name, alias = performer(number)
-            work.consent.add_performer(name=name, aliases=[alias], created_by="bench", keys=word_keys)
+            work.consent.add_performer(name=name, aliases=[alias], created_by="bench",
+                                       keys=index_keys(name, [alias], []))
 
 
 def measure(studio: Any, sizes: Sequence[int], runs: int) -> Table:
@@ -61,12 +62,12 @@ def measure(studio: Any, sizes: Sequence[int], runs: int) -> Table:
         cells: list[object] = []
         for prompt in (NOBODY, NAMED):
             def clear(prompt: str = prompt) -> Any:
-                return studio.consent.clear("Bench", prompt=prompt, actor=actor)
+                return studio.consent.clear("Bench", prompt=prompt, texts=(), actor=actor)
             clear()
             cells.append(1000 * median([timed(clear) for _ in range(50 * runs)]))
 
         def add() -> Any:
-            return studio.consent.add_performer(f"Newcomer {next(added)} Quill", actor=actor)
+            return studio.consent.add_performer(f"Newcomer {spelled(next(added))} Quill", actor=actor)
 
         def grant(name: str = performer(extras // 2)[0]) -> Any:
             return studio.consent.grant(name, project="Bench", uses=["likeness_reference"],
@@ -84,8 +85,9 @@ def main(argv: Sequence[str] | None = None) -> str:
     parsed = parse(arguments, argv)
     with studio_for("previs-tiny", models_dir(parsed.cache), device=parsed.device) as studio:
         table = measure(studio, parsed.sizes, parsed.runs)
-    notes = ["The gate is `ConsentRegistry.clear` alone (one transaction: the performers whose labels' words the "
-             "prompt has, through the name-word index, then the named ones' current grants); 'naming one' names "
+    notes = ["The gate is `ConsentRegistry.clear` alone (one transaction: the performers the prompt may name, a "
+             "key that names them alone or two of one label, through the name-word index, then the named ones' "
+             "current grants); 'naming one' names "
              "a performer with an active grant. Medians of 50 x runs calls; add_performer and grant of 10 x runs "
              "(each a committed transaction: SQLite, WAL, synchronous=NORMAL).",
              "Extras are named from 100 first names x 100 surnames, each with an alias ('Surname, First'), so a "

@@ -10,7 +10,7 @@ from previs import Actor, FrameRecord, FrameRequest, Role, Studio
 
 # Desk methods that act for nobody, and why: the gate's helpers run inside the pipeline's own transaction,
 # the expiry sweep is the database's read rule, and the date is what grants are judged against.
-ACTORLESS = {"consent.today", "consent.expire_due", "consent.still_active"}
+ACTORLESS = {"consent.today", "consent.expire_due", "consent.still_active", "consent.reindex_names"}
 DESKS = ("frames", "scenes", "fittings", "storyboards", "reviews", "consent", "provenance")
 
 

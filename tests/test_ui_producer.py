@@ -45,8 +45,10 @@ def queued_ids(who: Client, project_name: str) -> list[int]:
 
 
 def performer() -> str:
-    """A performer name no other test uses, that prompts can name as whole words."""
-    return f"Zoë Okafor {uuid.uuid4().hex[:6]}"
+    """A performer name no other test uses, that prompts can name: a distinctive surname of its own (letters:
+    digits separate words, so names told apart by digits would share every word)."""
+    surname = "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:8])
+    return f"Zoë Q{surname}"
 
 
 def grant(who: Client, name: str, project_name: str, *, uses: list[str] | None = None,
@@ -143,13 +145,15 @@ def test_an_art_director_may_not_approve(alice: Client, pat: Client) -> None:
 def test_the_consent_gate_holds_on_the_set_concept_endpoint_until_a_grant(alice: Client, pat: Client,
                                                                          ui_studio: Studio) -> None:
     name, person = project(), performer()
-    added, performers = pat.predict(person, "Zoe O\n", api_name="/add_performer")
+    added, performers = pat.predict(person, "Zoe O\n", "", api_name="/add_performer")
     assert added.endswith(f": {person} (also known as Zoe O)")
     assert any(p["name"] == person and p["grants"] == [] for p in performers)
     prompt = f"{person} on the foggy pier"
-    with pytest.raises(AppError, match=f"refused: {person} .* no active consent grant for likeness_reference on "
-                                       f"project '{name}'"):
+    # alice (art director) may not read the registry: told what is missing and what to do, not whom it names
+    with pytest.raises(AppError, match=r"^refused: the prompt names a registered performer who has no active consent "
+                                       f"grant for likeness_reference on project '{name}'; ask a producer") as refused:
         generate(alice, name, prompt)
+    assert "Zo" not in str(refused.value) and person.split()[1] not in str(refused.value)
     assert name not in {f.project for f in ui_studio.frames.list(limit=10_000, actor=ui_studio.local_actor)}
     granted = grant(pat, person, name)
     assert granted.startswith("Grant ") and f"{person} → {name} for likeness_reference until {UNTIL} (active)" \
@@ -159,9 +163,23 @@ def test_the_consent_gate_holds_on_the_set_concept_endpoint_until_a_grant(alice:
     assert record.to_json()["consent_grants"] == [int(grant_id(granted))]
 
 
+def test_disguised_names_and_identifying_words_are_refused_on_the_set_concept_endpoint(alice: Client,
+                                                                                        pat: Client) -> None:
+    name, person = project(), performer()
+    surname = person.split()[1]
+    added, _ = pat.predict(person, "", f"{surname}Stage\n", api_name="/add_performer")
+    assert added.endswith(f"(also known as {surname}Stage)")
+    disguised = [f"Zo\u200bë {surname[:3]}\u200b{surname[3:]}", f"{surname}Zoe", " ".join(surname),
+                 f"{surname}'s coat", f"{surname.lower()}stage waves"]
+    for prompt in disguised:
+        with pytest.raises(AppError, match=r"^refused: the prompt names a registered performer"):
+            generate(alice, name, f"{prompt} on the foggy pier")
+    assert generate(alice, name, "a zoetrope on the foggy pier")[0]["frame"]
+
+
 def test_revoking_through_the_ui_withdraws_the_frame(alice: Client, pat: Client) -> None:
     name, person = project(), performer()
-    pat.predict(person, "", api_name="/add_performer")
+    pat.predict(person, "", "", api_name="/add_performer")
     number = grant_id(grant(pat, person, name))
     frame = generate(alice, name, f"{person} at the end of the pier")[0]["frame"]
     kept = generate(alice, name)[0]["frame"]
@@ -178,7 +196,7 @@ def test_revoking_through_the_ui_withdraws_the_frame(alice: Client, pat: Client)
 
 def test_the_audit_log_lists_refusals_grants_and_revocations(alice: Client, pat: Client) -> None:
     name, person = project(), performer()
-    pat.predict(person, "", api_name="/add_performer")
+    pat.predict(person, "", "", api_name="/add_performer")
     with pytest.raises(AppError, match="refused"):
         generate(alice, name, f"{person} waves")
     number = grant_id(grant(pat, person, name))
@@ -192,7 +210,7 @@ def test_the_audit_log_lists_refusals_grants_and_revocations(alice: Client, pat:
 
 def test_evidence_is_checked_and_kept(pat: Client, tmp_path: Path) -> None:
     name, person = project(), performer()
-    pat.predict(person, "", api_name="/add_performer")
+    pat.predict(person, "", "", api_name="/add_performer")
     release = tmp_path / "release.txt"
     release.write_text("I agree to previs concepts of the pier scene. Signed, Z. O.")
     assert grant(pat, person, name, evidence=handle_file(str(release))).endswith("evidence kept (text/plain)")
@@ -214,13 +232,13 @@ def test_evidence_is_checked_and_kept(pat: Client, tmp_path: Path) -> None:
 ])
 def test_bad_grants_are_refused_with_a_message(pat: Client, field: str, value: Any, message: str) -> None:
     person = performer()
-    pat.predict(person, "", api_name="/add_performer")
+    pat.predict(person, "", "", api_name="/add_performer")
     with pytest.raises(AppError, match=message):
         grant(pat, person, project(), **{field: value})
 
 
 CONSENT_ENDPOINTS = {
-    "/consent_performers": (), "/consent_audit": (), "/add_performer": ("Ivo Brandt", ""),
+    "/consent_performers": (), "/consent_audit": (), "/add_performer": ("Ivo Brandt", "", ""),
     "/grant_consent": ("Ivo Brandt", "default", ["likeness_reference"], DESCRIPTION, UNTIL, None),
     "/revoke_grant": ("1", "performer withdrew consent"),
 }

@@ -71,6 +71,10 @@ class ModelDesk:
         """The loaded model's own token count and its text encoder's limit (templates are fitted to it)."""
         return self._generator.token_counter()
 
+    def encoder_texts(self, prompt: str) -> tuple[str, ...]:
+        """The texts the loaded model's text encoders receive for ``prompt`` (one per encoder), for the gate."""
+        return self._generator.encoder_texts(prompt)
+
     @property
     def source(self) -> str:
         return self._generator.spec.source

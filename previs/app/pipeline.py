@@ -15,7 +15,7 @@ from previs.access.permissions import Actor
 from previs.app.models import ModelDesk
 from previs.app.recording import FrameContext, FrameRecorder
 from previs.app.requests import FrameInfo
-from previs.consent.likeness import LikenessUse
+from previs.consent.likeness import Clearance, LikenessUse
 from previs.consent.registry import ConsentRegistry
 from previs.generation.limits import GeneratedImage, GenerationRequest
 from previs.provenance.record import FrameRecord
@@ -39,16 +39,17 @@ class FramePipeline:
             before_commit: Check | None = None) -> list[FrameInfo]:
         """Make and store frames; every frame of the request (and of ``derived``) is stored, or none is.
 
-        ``likeness`` lists the uses the caller knows of (a performer photo); the prompt is searched for
-        registered performers by the gate, so no caller can skip it. ``derived`` makes further frames from the
+        ``likeness`` lists the uses the caller knows of (a performer photo); the prompt, and what every text
+        encoder of the loaded model receives for it, is searched for registered performers by the gate, so no
+        caller can skip it. ``derived`` makes further frames from the
         generated ones (a fitting board), stored in the same transaction and under the same grants.
         ``before_commit`` is the caller's own check inside that transaction (a storyboard shot not drawn
         meanwhile); raising there stores nothing.
         """
         self._recorder.database.require_writable()  # a read-only snapshot: say so before the model draws
-        # 1. The consent gate, before any model work
-        clearance = self._consent.clear(context.project, prompt=request.prompt, uses=likeness, actor=actor,
-                                        detail={"kind": context.kind, "prompt": request.prompt[:300]})
+        # 1. The consent gate, before the model draws
+        clearance = self._gate(request, context.project, likeness, actor,
+                               {"kind": context.kind, "prompt": request.prompt[:300]})
         grant_ids = clearance.grant_ids
         # 2. Generate
         images = self._models.generate(request)
@@ -72,8 +73,23 @@ class FramePipeline:
     def rerun(self, request: GenerationRequest, *, project: str, likeness: Sequence[LikenessUse], actor: Actor,
               detail: dict[str, Any]) -> list[GeneratedImage]:
         """Draw a recorded request again without storing it (``reproduce``): gated like every generation."""
-        self._consent.clear(project, prompt=request.prompt, uses=likeness, actor=actor, detail=detail)
+        self._gate(request, project, likeness, actor, detail)
         return self._models.generate(request)
+
+    def _gate(self, request: GenerationRequest, project: str, likeness: Sequence[LikenessUse], actor: Actor,
+              detail: dict[str, Any]) -> Clearance:
+        """The gate on every text that reaches a text encoder, as each encoder receives it.
+
+        The negative prompt is included: diffusers runs it through the same encoders (classifier-free guidance),
+        so a name there conditions the model on the performer as much as one in the prompt. It is gated whenever
+        it is given, even where this model's guidance would leave it out: a refusal should not depend on a
+        sampler setting.
+        """
+        texts = list(self._models.encoder_texts(request.prompt))
+        if request.negative_prompt:
+            texts += [request.negative_prompt, *self._models.encoder_texts(request.negative_prompt)]
+        return self._consent.clear(project, prompt=request.prompt, texts=texts, uses=likeness, actor=actor,
+                                   detail=detail)
 
     def info(self, row: Frame, project: str, review: str = "pending") -> FrameInfo:
         """A stored frame row as front ends see it."""

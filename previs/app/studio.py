@@ -83,6 +83,7 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     consent = ConsentRegistry(database, evidence=FileStore(home, "evidence"),
                               withdrawn=FileStore(home, "withdrawn"), frames=frame_files,
                               policy=settings.consent_policy, clock=clock, check_evidence=check_evidence)
+    consent.reindex_names()  # the name-word index built with today's word keys (after 0007, or a new matcher)
     # The one read-time rule: grants past their end date are expired (their frames withdrawn) before any read.
     database.add_read_rule(consent.expire_due)
     recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)

@@ -19,19 +19,22 @@ def add_performer(
     context: typer.Context,
     name: Annotated[str, typer.Argument(help="The performer's name as it may appear in prompts.")],
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name (repeatable).")] = None,
+    identifying: Annotated[list[str] | None, typer.Option(
+        "--identifying", help="A word that names them alone: a stage name, a nickname (repeatable).")] = None,
     contact: Annotated[str, typer.Option(help="How to reach the performer.")] = "",
     agent: Annotated[str, typer.Option(help="The performer's agent or union representative.")] = "",
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Register a performer: prompts naming them (or an alias) then need their consent."""
+    """Register a performer: prompts naming them (or an alias, or an identifying word) then need their consent."""
     studio = state(context).studio
-    performer = studio.consent.add_performer(name, aliases=alias or [], contact=contact, agent=agent,
-                                             actor=studio.local_actor)
+    performer = studio.consent.add_performer(name, aliases=alias or [], identifying=identifying or [],
+                                             contact=contact, agent=agent, actor=studio.local_actor)
     if as_json:
         print_json(performer.to_json())
     else:
         typer.echo(f"performer {performer.id}: {performer.name}"
-                   + (f" (aliases: {', '.join(performer.aliases)})" if performer.aliases else ""))
+                   + (f" (aliases: {', '.join(performer.aliases)})" if performer.aliases else "")
+                   + (f" (identifying: {', '.join(performer.identifying)})" if performer.identifying else ""))
 
 
 @consent_app.command()

@@ -5,8 +5,9 @@ specifically, from one date until another. Nothing here is edited or deleted: a 
 refused generation are events appended to the history, and they act on the past — frames that relied on a
 grant that ended are withdrawn (kept for audit out of users' reach, or purged, by the studio's policy).
 
-A prompt that names a performer (name or alias; whole words, ignoring case and accents, possessives
-included) is a ``likeness_reference`` use; a performer photo used for a fitting is ``costume_fitting``.
+A prompt that names a performer (name, alias or identifying word, by the rules of ``canonical.py``, in the
+typed prompt or in what any text encoder receives) is a ``likeness_reference`` use; a performer photo used for a
+fitting is ``costume_fitting``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from previs.access.permissions import Action, Actor
+from previs.consent.canonical import NAME_KEYS_VERSION, Mention, NameText, performer_names, words
 from previs.consent.likeness import PROMPT_USE, USES, Clearance, LikenessUse
-from previs.consent.names import Registered, SearchedText, performer_named, registered, word_keys, words
+from previs.consent.names import Registered, performer_named, registered
 from previs.errors import ConsentRefused, InvalidRequest, NotFound
 from previs.media.imaging import sha256_bytes
 from previs.media.uploads import Upload
@@ -28,11 +30,12 @@ from previs.storage import Database, FileStore, UnitOfWork
 from previs.storage.files import INPUTS
 from previs.storage.moves import carry_out_moves
 from previs.storage.projects import check_project_name
-from previs.storage.tables import ConsentGrant
+from previs.storage.tables import ConsentGrant, Performer
 
 POLICIES = ("keep", "purge")  # what happens to the files of withdrawn frames
 WITHDRAWN = "consent_withdrawn"
 MIN_DESCRIPTION_WORDS = 6
+_NAME_KEYS_META = "name_keys_version"  # studio_meta: the NAME_KEYS_VERSION the name-word index was built with
 _BOILERPLATE = re.compile(
     r"^\s*(n/?a|none|tbd|todo|test|any|all|anything|everything|as needed|see (the )?(contract|agreement)|"
     r"(for )?(any|all) (uses?|purposes?|media|projects?)( whatsoever)?|standard (release|terms))\s*[.!]*\s*$",
@@ -98,6 +101,7 @@ class PerformerInfo:
     contact: str
     agent: str
     grants: list[GrantInfo] = field(default_factory=list)
+    identifying: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {**self.__dict__, "grants": [grant.to_json() for grant in self.grants]}
@@ -132,19 +136,46 @@ class Withdrawal:
                 "policy": self.policy}
 
 
-def _unique_uses(uses: Iterable[tuple[Registered, LikenessUse]]) -> list[tuple[Registered, LikenessUse]]:
+@dataclass(frozen=True)
+class _Wanted:
+    """One likeness use the gate must find a grant for, with the rule that found it in the text (if any)."""
+
+    person: Registered
+    use: LikenessUse
+    mention: Mention | None = None
+
+
+def _unique_uses(uses: Iterable[_Wanted]) -> list[_Wanted]:
     """One use per performer and kind of use, the first reason given kept."""
-    seen: dict[tuple[int, str], tuple[Registered, LikenessUse]] = {}
-    for person, use in uses:
-        seen.setdefault((person.id, use.use), (person, use))
+    seen: dict[tuple[int, str], _Wanted] = {}
+    for wanted in uses:
+        seen.setdefault((wanted.person.id, wanted.use.use), wanted)
     return list(seen.values())
 
 
-def _candidates(work: UnitOfWork, texts: Iterable[str]) -> list[Registered]:
-    """The performers with a label all of whose word keys the texts have (by name): everyone any of the texts
-    can name, found through the name-word index in one query, whatever the size of the registry."""
-    keys = {key for text in texts for key in word_keys(text)}
-    return [registered(*row) for row in work.consent.performers_with_words(keys)]
+def _candidates(work: UnitOfWork, text: NameText) -> list[Registered]:
+    """The performers ``text`` may name (a label with one of its keys that names them alone, or two), by name:
+    found through the name-word index in one query, whatever the size of the registry."""
+    return [registered(*row) for row in work.consent.performers_with_words(text.keys)]
+
+
+def index_keys(name: str, aliases: Sequence[str], identifying: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """A performer's rows of the name-word index (``PerformerNames.index``), as ``add_performer`` stores them."""
+    return [(row.label, row.key, row.alone)
+            for row in performer_names(name, tuple(aliases), tuple(identifying)).index()]
+
+
+def _stored_keys(person: Performer) -> list[tuple[str, str, bool]]:
+    return index_keys(person.name, person.aliases, person.identifying or ())
+
+
+def _labels(labels: Iterable[str]) -> list[str]:
+    return sorted({" ".join(label.split()) for label in labels if label.strip()})
+
+
+def _named_reason(mention: Mention) -> str:
+    """The reason a use records (frame record, audit): the label that matched and the rule that fired."""
+    return f"named in the prompt as {mention.label!r} ({mention.rule})"
 
 
 def _iso(moment: datetime) -> str:
@@ -174,23 +205,46 @@ class ConsentRegistry:
 
     # -- registry --------------------------------------------------------------------------------------
 
-    def add_performer(self, name: str, *, aliases: Sequence[str] = (), contact: str = "", agent: str = "",
-                      actor: Actor) -> PerformerInfo:
+    def add_performer(self, name: str, *, aliases: Sequence[str] = (), identifying: Sequence[str] = (),
+                      contact: str = "", agent: str = "", actor: Actor) -> PerformerInfo:
+        """Register a performer. ``identifying`` words (stage names, nicknames) name them alone, like aliases."""
         actor.require(Action.MANAGE_CONSENT)
         name = " ".join(name.split())
-        clean_aliases = sorted({" ".join(alias.split()) for alias in aliases if alias.strip()} - {name})
-        for label in (name, *clean_aliases):
+        clean_aliases = [alias for alias in _labels(aliases) if alias != name]
+        clean_identifying = [word for word in _labels(identifying) if word != name and word not in clean_aliases]
+        labels = [name, *clean_aliases, *clean_identifying]
+        for label in labels:
             if not words(label) or len(label) > 200:
-                raise InvalidRequest(f"performer name or alias {label!r} must have letters and be under 200 "
-                                     "characters")
+                raise InvalidRequest(f"performer name, alias or identifying word {label!r} must have letters and be "
+                                     "under 200 characters")
         with self.database.unit_of_work() as work:
-            clash = self._find_clash(work, [name, *clean_aliases])
+            clash = self._find_clash(work, labels)
             if clash:
                 raise InvalidRequest(f"{clash} is already registered: use another name or alias, or "
                                      "`previs consent list` to find the existing performer")
-            row = work.consent.add_performer(name=name, aliases=clean_aliases, contact=contact.strip(),
-                                             agent=agent.strip(), created_by=actor.name, keys=word_keys)
-            return PerformerInfo(row.id, row.name, list(row.aliases), row.contact, row.agent)
+            row = work.consent.add_performer(
+                name=name, aliases=clean_aliases, identifying=clean_identifying or None, contact=contact.strip(),
+                agent=agent.strip(), created_by=actor.name,
+                keys=index_keys(name, clean_aliases, clean_identifying))
+            return self._performer_info(row)
+
+    def reindex_names(self) -> int | None:
+        """Rebuild the name-word index when it was built with other word keys than ``NAME_KEYS_VERSION`` (or never,
+        for a database upgraded from before 0007): every performer's rows in one transaction. The number of
+        performers re-indexed, or None when the index was current or the database is read-only (a snapshot is
+        read as it was copied, and a read-only data directory never generates). Called by ``open_studio``."""
+        if self.database.read_only is not None:
+            return None
+        with self.database.unit_of_work() as work:
+            if work.studio.get(_NAME_KEYS_META) == NAME_KEYS_VERSION:
+                return None
+        # The database-wide write lock: two processes opening at once re-index one after the other.
+        with self.database.unit_of_work(appends_to_ledger=True) as work:
+            if work.studio.get(_NAME_KEYS_META) == NAME_KEYS_VERSION:
+                return None
+            count = work.consent.reindex(_stored_keys)
+            work.studio.put(_NAME_KEYS_META, NAME_KEYS_VERSION)
+            return count
 
     def grant(self, performer: str, *, project: str, uses: Iterable[str], description: str, valid_until: date,
               valid_from: date | None = None, evidence: Upload | None = None, actor: Actor) -> GrantInfo:
@@ -211,7 +265,7 @@ class ConsentRegistry:
             placed = self._evidence.place(evidence_sha256, data, suffix="")
         try:
             with self.database.unit_of_work() as work:
-                person = performer_named(_candidates(work, [performer]), performer)
+                person = performer_named(_candidates(work, NameText.of(performer)), performer)
                 project_row = work.projects.get_or_create(project)
                 row = work.consent.add_grant(
                     performer_id=person.id, project_id=project_row.id, uses=chosen, description=text,
@@ -280,9 +334,8 @@ class ConsentRegistry:
         with self.database.unit_of_work() as work:
             ended = work.consent.ended_grant_ids()
             return [
-                PerformerInfo(person.id, person.name, list(person.aliases), person.contact, person.agent,
-                              [self._grant_info(grant, self._state(work, grant, ended))
-                               for grant in work.consent.grants(performer_id=person.id)])
+                self._performer_info(person, [self._grant_info(grant, self._state(work, grant, ended))
+                                              for grant in work.consent.grants(performer_id=person.id)])
                 for person in work.consent.performers()
             ]
 
@@ -310,36 +363,42 @@ class ConsentRegistry:
 
     # -- the gate --------------------------------------------------------------------------------------
 
-    def clear(self, project: str, *, prompt: str = "", uses: Sequence[LikenessUse] = (), actor: Actor,
-              detail: dict[str, Any] | None = None) -> Clearance:
+    def clear(self, project: str, *, prompt: str, texts: Sequence[str], uses: Sequence[LikenessUse] = (),
+              actor: Actor, detail: dict[str, Any] | None = None) -> Clearance:
         """The likeness uses of a request and the grants covering them, or ConsentRefused naming what is missing.
 
-        ``uses`` are those the caller knows of (a performer photo); every registered performer ``prompt`` names
-        is added here, so no caller can skip the search. One transaction of two indexed queries reads the
-        performers the request can name (a label whose every word it has: ``previs/consent/names.py``)
-        and their current grants: the gate sees one state of the registry, at a cost per request that follows
-        the names it matches, not the size of the registry.
+        ``prompt`` is the typed prompt and ``texts`` every other text that reaches a text encoder, as each
+        encoder receives it (``EncoderTexts``: after its tokenizer's normalisation and cut); both are searched,
+        so a name past the encoder's cut is refused too and never lands in a record. ``uses`` are those the
+        caller knows of (a performer photo); every registered performer the texts name is added here, so no
+        caller can skip the search. One transaction of two indexed queries reads the performers the request may
+        name (``_candidates``) and their current grants: the gate sees one state of the registry, at a cost per
+        request that follows the names it matches, not the size of the registry.
         """
         today = self.today()
+        text = NameText.of(prompt, *texts)
         with self.database.unit_of_work() as work:
-            people, prompt_text = _candidates(work, [prompt, *(use.performer for use in uses)]), SearchedText(prompt)
-            named = [(person, LikenessUse(person.name, PROMPT_USE, f"named in the prompt as {label!r}"))
-                     for person in people if (label := person.label_in(prompt_text)) is not None]
-            wanted = _unique_uses([*((performer_named(people, use.performer), use) for use in uses), *named])
+            people = _candidates(work, text)
+            named = [_Wanted(person, LikenessUse(person.name, PROMPT_USE, _named_reason(mention)), mention)
+                     for person in people if (mention := person.names.mention_in(text)) is not None]
+            if uses:
+                callers = _candidates(work, NameText.of(*(use.performer for use in uses)))
+                named = [*(_Wanted(performer_named(callers, use.performer), use) for use in uses), *named]
+            wanted = _unique_uses(named)
             if not wanted:
                 return Clearance([], [])
-            current = work.consent.current_grants(project, {person.id for person, _ in wanted}, today)
+            current = work.consent.current_grants(project, {one.person.id for one in wanted}, today)
             covering, missing = [], []
-            for person, use in wanted:
-                grant = next((grant for grant in current if grant.performer_id == person.id and use.use in grant.uses),
-                             None)
+            for one in wanted:
+                grant = next((grant for grant in current
+                              if grant.performer_id == one.person.id and one.use.use in grant.uses), None)
                 if grant is None:
-                    missing.append((person, use))
+                    missing.append(one)
                 else:
                     covering.append(grant.id)
         if missing:
             self._refuse(project, missing, actor, detail or {})
-        return Clearance([use for _, use in wanted], sorted(set(covering)))
+        return Clearance([one.use for one in wanted], sorted(set(covering)))
 
     def still_active(self, work: UnitOfWork, grant_ids: Sequence[int]) -> None:
         """Re-check, inside the transaction that stores frames, that no grant ended while they were drawn."""
@@ -352,22 +411,32 @@ class ConsentRegistry:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _refuse(self, project: str, missing: list[tuple[Registered, LikenessUse]], actor: Actor,
-                detail: dict[str, Any]) -> None:
+    def _refuse(self, project: str, missing: list[_Wanted], actor: Actor, detail: dict[str, Any]) -> None:
+        """Audit each missing use (performer, rule, matched label), then refuse in one line. Only a user who may
+        read the registry is told whom a prompt names: to anyone else the name (or the label that matched) would
+        disclose who is registered."""
         with self.database.unit_of_work() as work:
             project_row = work.projects.find(project)
-            for person, use in missing:
+            for one in missing:
+                found = {} if one.mention is None else {"rule": one.mention.rule, "matched": one.mention.label}
                 work.consent.add_event(
-                    kind="generation_refused", performer_id=person.id,
+                    kind="generation_refused", performer_id=one.person.id,
                     project_id=project_row.id if project_row else None, actor=actor.name,
-                    reason=f"no active grant for {use.use} ({use.reason})", detail={**detail, "use": use.use},
+                    reason=f"no active grant for {one.use.use} ({one.use.reason})",
+                    detail={**detail, "use": one.use.use, **found},
                 )
-        person, use = missing[0]
+        first = missing[0]
+        use, name = first.use.use, first.person.name
+        if first.mention is not None and not actor.may(Action.MANAGE_CONSENT):  # a photo's performer was chosen
+            raise ConsentRefused(
+                f"refused: the prompt names a registered performer who has no active consent grant for {use} on "
+                f"project {project!r}; ask a producer to record a grant, or remove the reference"
+            )
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise ConsentRefused(
-            f"refused: {person.name} ({use.reason}) has no active consent grant for {use.use} on project "
-            f"{project!r}{more}. A producer can record one with `previs consent grant {person.name!r} --project "
-            f"{project!r} --use {use.use} --description ... --until YYYY-MM-DD`, or remove the reference."
+            f"refused: {name} ({first.use.reason}) has no active consent grant for {use} on project "
+            f"{project!r}{more}. A producer can record one with `previs consent grant {name!r} --project "
+            f"{project!r} --use {use} --description ... --until YYYY-MM-DD`, or remove the reference."
         )
 
     def _withdraw_frames(self, work: UnitOfWork, grant: ConsentGrant) -> list[int]:
@@ -397,12 +466,18 @@ class ConsentRegistry:
         carry_out_moves(self.database, self._frames.home)
 
     def _find_clash(self, work: UnitOfWork, labels: list[str]) -> str | None:
-        """The first label already answered to by a registered performer (looked up by its words)."""
-        for person in _candidates(work, labels):
+        """The first label already answered to by a registered performer (looked up by its keys): the rules
+        could not tell the two performers apart by it."""
+        for person in _candidates(work, NameText.of(*labels)):
             for label in labels:
-                if person.answers_to(label):
+                if person.names.answers_to(label):
                     return f"{label!r} (performer {person.name!r})"
         return None
+
+    @staticmethod
+    def _performer_info(person: Performer, grants: list[GrantInfo] | None = None) -> PerformerInfo:
+        return PerformerInfo(person.id, person.name, list(person.aliases), person.contact, person.agent,
+                             grants or [], list(person.identifying or ()))
 
     def _state(self, work: UnitOfWork, grant: ConsentGrant, ended: set[int] | None = None) -> str:
         if grant.id in (work.consent.ended_grant_ids() if ended is None else ended):

@@ -21,6 +21,7 @@ from PIL import Image, ImageFilter
 
 from previs.errors import InvalidRequest
 from previs.generation.batching import MergingQueue
+from previs.generation.encoder_text import EncoderTexts
 from previs.generation.fast_paths import apply_at_load, apply_per_call, speedups_record
 from previs.generation.limits import (
     INPAINT_BLEND_RADIUS,
@@ -135,6 +136,14 @@ class Generator:
         """
         tokenizer = copy.deepcopy(self.load().pipeline.tokenizer)
         return functools.lru_cache(maxsize=4096)(lambda text: len(tokenizer(text).input_ids))
+
+    def encoder_texts(self, prompt: str) -> tuple[str, ...]:
+        """What each text encoder of the loaded model receives for ``prompt``: the consent gate reads these."""
+        return self._encoder_texts.texts(prompt)
+
+    @functools.cached_property
+    def _encoder_texts(self) -> EncoderTexts:
+        return EncoderTexts(self.load().pipeline)
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Run one request: defaults resolved, one CPU-seeded noise per image, every choice recorded."""

@@ -8,13 +8,13 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     CursorResult,
     Delete,
     Row,
     Text,
     Update,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -45,9 +45,9 @@ from previs.storage.tables import (
     utc_now,
 )
 
-# How a label or a text becomes the name-word index's keys: previs.consent.names.word_keys, handed down (storage
-# stores keys, it does not know how names are matched).
-KeyFunction = Callable[[str], Iterable[str]]
+# One row of the name-word index: (label, key, whether the key names the performer alone). The consent layer
+# computes them (previs.consent.canonical.PerformerNames.index); storage stores keys, it does not match names.
+NameKey = tuple[str, str, bool]
 
 
 class ProjectRepository:
@@ -167,21 +167,31 @@ class ConsentRepository:
     def performers(self) -> Sequence[Performer]:
         return self._session.scalars(select(Performer).order_by(Performer.name)).all()
 
-    def performers_with_words(self, keys: Collection[str]) -> Sequence[Row[int, str, str]]:
-        """Id, name and aliases (the JSON text stored) of the performers with a label whose every word key is
-        among ``keys``, by name: the candidates the consent gate matches a text against exactly. One query on
-        the name-word index, so its cost follows the words looked up, not the size of the registry."""
+    def performers_with_words(self, keys: Collection[str]) -> Sequence[Row[int, str, str, str | None]]:
+        """Id, name, aliases and identifying words (the JSON text stored) of the performers with a label that has
+        among ``keys`` one key that names them alone or two keys, by name: the candidates the consent gate
+        matches a text against. One query on the name-word index, so its cost follows the words looked up, not
+        the size of the registry."""
         if not keys:
             return []
         return self._session.execute(_PERFORMERS_WITH_WORDS, {"keys": list(keys)}).all()
 
-    def add_performer(self, *, keys: KeyFunction, **fields: Any) -> Performer:
-        """A performer, with every word of their name and aliases indexed by ``keys``."""
+    def add_performer(self, *, keys: Iterable[NameKey], **fields: Any) -> Performer:
+        """A performer, with their label keys (``keys``) in the name-word index."""
         performer = Performer(**fields)
         self._session.add(performer)
         self._session.flush()
-        self._session.execute(insert(NameWord), _name_words(performer.id, [performer.name, *performer.aliases], keys))
+        _index(self._session, performer.id, keys)
         return performer
+
+    def reindex(self, keys: Callable[[Performer], Iterable[NameKey]]) -> int:
+        """Rebuild the whole name-word index with ``keys`` (the consent layer's, when its key function changed);
+        the number of performers indexed."""
+        self._session.execute(delete(NameWord))
+        people = self.performers()
+        for person in people:
+            _index(self._session, person.id, keys(person))
+        return len(people)
 
     def add_grant(self, **fields: Any) -> ConsentGrant:
         grant = ConsentGrant(**fields)
@@ -247,34 +257,19 @@ _CURRENT_GRANTS = select(ConsentGrant).join(Project, ConsentGrant.project_id == 
     ConsentGrant.id.not_in(_ENDED_GRANT_IDS)).order_by(ConsentGrant.id)
 _ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("grant_ids", expanding=True)), or_(
     ConsentGrant.valid_until < bindparam("today"), ConsentGrant.id.in_(_ENDED_GRANT_IDS)))
-# Labels all of whose keys are among the text's (each label's matching rows counted against its number of keys).
+# Labels with a key among the text's that names the performer alone, or with two such keys.
 _LABELS_WITHIN = select(NameWord.performer_id).where(NameWord.key.in_(bindparam("keys", expanding=True))).group_by(
-    NameWord.performer_id, NameWord.label).having(func.count() == func.max(NameWord.label_keys))
-_PERFORMERS_WITH_WORDS = select(Performer.id, Performer.name, Performer.aliases.cast(Text)).where(
+    NameWord.performer_id, NameWord.label).having(or_(func.count() >= 2, func.max(case((NameWord.alone, 1),
+                                                                                        else_=0)) == 1))
+_PERFORMERS_WITH_WORDS = select(Performer.id, Performer.name, Performer.aliases.cast(Text),
+                                Performer.identifying.cast(Text)).where(
     Performer.id.in_(_LABELS_WITHIN)).order_by(Performer.name)
 
 
-def _name_words(performer_id: int, labels: Iterable[str], keys: KeyFunction) -> list[dict[str, Any]]:
-    """The name-word rows of one performer: one per label and distinct key."""
-    rows = []
-    for label in dict.fromkeys(labels):
-        distinct = list(dict.fromkeys(keys(label)))
-        rows += [{"performer_id": performer_id, "label": label, "key": key, "label_keys": len(distinct)}
-                 for key in distinct]
-    return rows
-
-
-def index_name_words(connection: Connection, keys: KeyFunction) -> None:
-    """Rebuild the name-word index from the performers table with ``keys``.
-
-    Migration 0003 runs it for databases made before the index; a migration that changes the key function
-    (``previs.consent.names.word_keys``) runs it again, or the gate would look up keys nobody stored.
-    """
-    connection.execute(delete(NameWord))
-    performers = connection.execute(select(Performer.id, Performer.name, Performer.aliases))
-    rows = [word for person, name, aliases in performers for word in _name_words(person, [name, *aliases], keys)]
+def _index(session: Session, performer_id: int, keys: Iterable[NameKey]) -> None:
+    rows = [{"performer_id": performer_id, "label": label, "key": key, "alone": alone} for label, key, alone in keys]
     if rows:
-        connection.execute(insert(NameWord), rows)
+        session.execute(insert(NameWord), rows)
 
 
 class FileMoveRepository:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Connection,
     Date,
     DateTime,
@@ -146,13 +147,15 @@ class FileMove(Base):
 
 
 class Performer(Base):
-    """A person whose likeness needs consent; identified by name and aliases."""
+    """A person whose likeness needs consent; identified by name, aliases and extra identifying words (stage names,
+    nicknames: each names them alone; NULL for performers registered before migration 0007)."""
 
     __tablename__ = "performers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    identifying: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     contact: Mapped[str] = mapped_column(String(300), default="")
     agent: Mapped[str] = mapped_column(String(300), default="")
     created_by: Mapped[str] = mapped_column(String(200))
@@ -160,17 +163,17 @@ class Performer(Base):
 
 
 class NameWord(Base):
-    """One word of a performer's name or alias, by its match key (``previs.consent.names.word_keys``): the
-    consent gate finds who a text may name through the index on the key, never by reading the registry.
-    ``label_keys`` (how many distinct keys the label has) lets the lookup keep only labels whose every word the
-    text has, so a word many labels share ("the") does not bring their performers back."""
+    """One key of a performer's label (``previs.consent.canonical.PerformerNames.index``): the consent gate finds
+    who a text may name through the index on the key, never by reading the registry. ``alone`` says the key can
+    name the performer by itself (a distinctive surname, a glued name); a label's other keys bring the performer
+    back only two at a time, so a first name many performers share does not bring them all back."""
 
     __tablename__ = "name_words"
 
     performer_id: Mapped[int] = mapped_column(ForeignKey("performers.id"), primary_key=True)
     label: Mapped[str] = mapped_column(String(200), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
-    label_keys: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(201), primary_key=True, index=True)  # glued label letters, surname + s
+    alone: Mapped[bool] = mapped_column(Boolean)
 
 
 class ConsentGrant(Base):

@@ -41,10 +41,13 @@ def build(ui: UiContext) -> None:
         """Every registered performer with their grants and each grant's state now."""
         return _performers(registry.performers(actor=actor))
 
-    def add_performer(actor: Actor, name: str, aliases: str) -> tuple[str, Performers]:
-        """Register a performer (aliases one per line): prompts naming them then need their consent."""
-        added = registry.add_performer(name, aliases=aliases.splitlines(), actor=actor)
-        also = f" (also known as {', '.join(added.aliases)})" if added.aliases else ""
+    def add_performer(actor: Actor, name: str, aliases: str, identifying: str) -> tuple[str, Performers]:
+        """Register a performer (aliases and identifying words one per line): prompts naming them then need their
+        consent."""
+        added = registry.add_performer(name, aliases=aliases.splitlines(), identifying=identifying.splitlines(),
+                                       actor=actor)
+        also = f" (also known as {', '.join([*added.aliases, *added.identifying])})" \
+            if added.aliases or added.identifying else ""
         return f"Performer {added.id}: {added.name}{also}", consent_performers(actor)
 
     def grant_consent(actor: Actor, performer: str, project: str, uses: list[str], description: str,
@@ -77,6 +80,8 @@ def build(ui: UiContext) -> None:
             gr.Markdown("**Add a performer**")
             name = gr.Textbox(label="Name", elem_id="consent-name")
             aliases = gr.Textbox(label="Other names (one per line)", lines=2, elem_id="consent-aliases")
+            identifying = gr.Textbox(label="Stage names, nicknames: words that name them alone (one per line)",
+                                     lines=2, elem_id="consent-identifying")
             add_button = gr.Button("Add performer", elem_id="consent-add-performer")
         with gr.Column(scale=2):
             gr.Markdown("**Grant consent**")
@@ -108,7 +113,8 @@ def build(ui: UiContext) -> None:
 
     changed = [result, performers]
     list_button.click(ui.handler(consent_performers), None, performers, api_name="consent_performers")
-    add_button.click(ui.handler(add_performer), [name, aliases], changed, api_name="add_performer")
+    add_button.click(ui.handler(add_performer), [name, aliases, identifying], changed,
+                     api_name="add_performer")
     grant_button.click(ui.handler(grant_consent), [performer, project, uses, description, until, evidence],
                        changed, api_name="grant_consent")
     revoke_button.click(ui.handler(revoke_grant), [grant, reason], changed, api_name="revoke_grant")

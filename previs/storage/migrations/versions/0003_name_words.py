@@ -1,7 +1,8 @@
 """The name-word index of the consent registry: a row per performer, label and word key, indexed on the key.
 
-Databases made before it get their performers' words indexed here, with the key function the gate uses
-(``previs.consent.names.word_keys``): the stored keys and a request's keys must come from the same function.
+The table only: its rows are written by the consent registry (``ConsentRegistry.reindex_names`` on open, for
+databases made before it), so the stored keys come from the same function as a request's keys. Migration 0007
+gives it its current shape.
 
 Revision ID: 0003_name_words
 Revises: 0002
@@ -9,9 +10,6 @@ Revises: 0002
 
 import sqlalchemy as sa
 from alembic import op
-
-from previs.consent.names import word_keys
-from previs.storage.repositories import index_name_words
 
 revision = "0003_name_words"
 down_revision = "0002"
@@ -28,7 +26,6 @@ def upgrade() -> None:
         sa.Column("label_keys", sa.Integer(), nullable=False),
     )
     op.create_index("ix_name_words_key", "name_words", ["key"])
-    index_name_words(op.get_bind(), word_keys)
 
 
 def downgrade() -> None:
