@@ -192,7 +192,7 @@ def test_the_stored_ledger_reads_back_in_chain_order_and_tampering_is_found(empt
     database = Database(empty_database_url)
     entries = _ledger(12)
     for batch in (entries[:5], entries[5:]):
-        with database.unit_of_work(appends_to_ledger=True) as work:
+        with database.unit_of_work(serialised=True) as work:
             for entry in batch:
                 work.ledger.add(**dataclasses.asdict(entry))
     with database.unit_of_work() as work:

@@ -119,7 +119,7 @@ class FrameRecorder:
                 for item in inputs.values():
                     batch.stage(self.inputs, item.sha256, item.png)
                 frame_files = [batch.stage(self.frames, item.file_sha256, item.data) for item, _ in prepared]
-                with self.database.unit_of_work(appends_to_ledger=True) as work:
+                with self.database.unit_of_work(serialised=True) as work:
                     if before_commit is not None:
                         before_commit(work)
                     rows, last = self._add_rows(work, prepared, frame_files, created_at)
@@ -195,7 +195,7 @@ class FrameRecorder:
         with self._lock:
             batch = self._staging.batch()
             try:
-                with self.database.unit_of_work(appends_to_ledger=True) as work:
+                with self.database.unit_of_work(serialised=True) as work:
                     last_row = work.ledger.last()
                     entry = self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
                                          sha256_bytes(data), pixels, record, created_at)

@@ -239,7 +239,7 @@ class ConsentRegistry:
             if work.studio.get(_NAME_KEYS_META) == NAME_KEYS_VERSION:
                 return None
         # The database-wide write lock: two processes opening at once re-index one after the other.
-        with self.database.unit_of_work(appends_to_ledger=True) as work:
+        with self.database.unit_of_work(serialised=True) as work:
             if work.studio.get(_NAME_KEYS_META) == NAME_KEYS_VERSION:
                 return None
             count = work.consent.reindex(_stored_keys)
@@ -286,7 +286,7 @@ class ConsentRegistry:
         actor.require(Action.MANAGE_CONSENT)
         if len(words(reason)) < 2:
             raise InvalidRequest("say why the grant is revoked (a few words), e.g. 'performer withdrew consent'")
-        with self.database.unit_of_work() as work:
+        with self.database.unit_of_work(serialised=True) as work:  # after every frame store, before the next
             row = work.consent.grant(grant_id)
             if grant_id in work.consent.ended_grant_ids():
                 raise InvalidRequest(f"grant {grant_id} has already ended ({self._state(work, row)}); nothing to "
@@ -313,7 +313,7 @@ class ConsentRegistry:
             return self._expire(today)
 
     def _expire(self, today: date) -> list[Withdrawal]:
-        with self.database.unit_of_work() as work:
+        with self.database.unit_of_work(serialised=True) as work:
             ended = work.consent.ended_grant_ids()
             results = []
             for row in work.consent.grants():

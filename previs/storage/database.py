@@ -25,7 +25,7 @@ from previs.storage.repositories import UnitOfWork
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_S = 30
 _WRITE_LOCK = "previs_write_lock"  # execution option: this transaction takes the database's write lock first
-_LEDGER_LOCK_KEY = 0x70726576  # PostgreSQL advisory lock key of ledger appends ("prev")
+_LEDGER_LOCK_KEY = 0x70726576  # PostgreSQL advisory lock key of serialised transactions ("prev")
 _MIGRATION_LOCK_KEY = 0x70726D67  # PostgreSQL advisory lock key of schema upgrades ("prmg")
 log = logging.getLogger(__name__)
 
@@ -191,19 +191,21 @@ class Database:
             self._applying.active = False
 
     @contextmanager
-    def unit_of_work(self, *, appends_to_ledger: bool = False) -> Iterator[UnitOfWork]:
+    def unit_of_work(self, *, serialised: bool = False) -> Iterator[UnitOfWork]:
         """A transaction with repositories bound to it: all of it is committed, or none of it.
 
         Every read inside it sees one snapshot (SQLite in WAL mode holds the snapshot of its first read until
         the end; each PostgreSQL listing is one statement). The read rules (``add_read_rule``) run first,
-        outside this transaction. ``appends_to_ledger`` serialises the transaction with every other ledger
-        append on this database, in any process: SQLite begins it with the write lock (``BEGIN IMMEDIATE``),
-        PostgreSQL takes a transaction advisory lock.
+        outside this transaction. ``serialised`` runs the transaction one after another with every other
+        serialised one on this database, in any process: SQLite begins it with the write lock (``BEGIN
+        IMMEDIATE``), PostgreSQL takes a transaction advisory lock. Ledger appends (with the consent re-check
+        inside them) and consent revocations and expiries are serialised, so a revocation withdraws every frame
+        committed before it and no frame relying on the grant can commit after it.
         """
         self._apply_read_rules()
         session: Session = self._sessions()
         try:
-            if appends_to_ledger:
+            if serialised:
                 connection = session.connection(execution_options={_WRITE_LOCK: True})
                 if connection.dialect.name == "postgresql":
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK_KEY})
