@@ -33,6 +33,12 @@ _DATABASE_STATE = (STUDIO_FILE, "frames", "withdrawn", "inputs", "evidence")
 _READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
+def keep_private() -> None:
+    """Everything this process creates from now on is its user's alone (files 0600, folders 0700), whatever
+    umask it was started with: SQLite, Alembic, the stores and the signing keys all create files."""
+    os.umask(os.umask(0o077) | 0o077)
+
+
 @dataclass(frozen=True)
 class OpenedStudio:
     database: Database
@@ -67,17 +73,33 @@ class DataDirectory:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the data directory's lock: checks, migrations and first creation happen one process at a time."""
+        keep_private()
         try:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InvalidRequest(f"cannot use {self.home} as the data directory ({error.strerror}): set "
                                  "PREVIS_HOME to a writable folder") from error
-        descriptor = os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        self._make_private()
+        descriptor = os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield
         finally:
             os.close(descriptor)
+
+    def _make_private(self) -> None:
+        """The data directory 0700 and its top-level files 0600, however older previs or a umask left them.
+
+        Performers, grants and the audit are in the database: no other local user may read it. Deeper files
+        need no visit: with the folder closed to them, nothing inside can be reached.
+        """
+        if self.home.stat().st_uid != os.getuid():
+            return  # a folder someone else owns (a shared mount): its owner sets its modes
+        self.home.chmod(0o700)
+        for entry in self.home.iterdir():
+            if entry.is_symlink():
+                continue
+            entry.chmod(0o700 if entry.is_dir() else 0o600)
 
     def open(self, url: str, *, read_only: str | None) -> OpenedStudio:
         """Open the database that belongs here, making the studio on first use; refuse a lost or wrong one.
