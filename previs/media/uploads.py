@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from PIL import Image, ImageChops, ImageOps
 
 from previs.errors import UploadRejected
+from previs.media.documents import pdf_problem, text_problem
 
 MAX_IMAGE_BYTES = 20_000_000
 MAX_DOCUMENT_BYTES = 25_000_000
@@ -125,8 +126,9 @@ def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUM
 
     Images are fully decoded with the same checks as photos, so a broken or hostile one is refused now rather
     than when someone opens the evidence. A PDF must start with its signature and end with an end-of-file
-    marker, which catches a truncated upload; its contents are not interpreted. Text must be UTF-8 without
-    control characters (other than tabs and line breaks) and not blank.
+    marker, which catches a truncated upload, and carry no active content (``media/documents.py``: no
+    JavaScript, actions, embedded files, nothing appended). Text must be UTF-8 without control characters
+    (other than tabs and line breaks), not blank, and neither a script nor web markup.
     """
     what = _noun(what)
     content = _read(data, what, max_bytes)
@@ -136,12 +138,19 @@ def check_document_upload(data: Upload, *, what: str, max_bytes: int = MAX_DOCUM
             f"The {what} is {_describe(kind)}; consent documents must be PDF, PNG, JPEG or plain text "
             "(UTF-8). Scan or export the signed document to one of those."
         )
-    if kind == "PDF" and b"%%EOF" not in content[-PDF_TAIL_BYTES:]:
+    if kind == "PDF" and b"%%EOF" not in content[-PDF_TAIL_BYTES:] and b"%%EOF" not in content:
         raise UploadRejected(
             f"The {what} is an incomplete PDF (it has no end-of-file marker); upload the whole file again."
         )
     if kind == "TEXT" and not content.decode("utf-8-sig").strip():
         raise UploadRejected(f"The {what} is blank text; upload the document's text or a scan of it.")
+    problem = None
+    if kind == "PDF":
+        problem = pdf_problem(content)
+    elif kind == "TEXT":
+        problem = text_problem(content.decode("utf-8-sig"))
+    if problem is not None:
+        raise UploadRejected(f"The {what} {problem}.")
     if kind in IMAGE_MIME_TYPES:
         _decode_image(content, what, max_pixels=MAX_UPLOAD_PIXELS, min_side=1)
     return content, DOCUMENT_MIME_TYPES[kind]
