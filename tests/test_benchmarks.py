@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import batch_scaling, bookkeeping, cold_start, fast_paths, gpu, registry, review_queue, vs_diffusers
+from benchmarks import (
+    batch_scaling,
+    bookkeeping,
+    cold_start,
+    faces,
+    fast_paths,
+    gpu,
+    registry,
+    review_queue,
+    vs_diffusers,
+)
 from benchmarks.harness import Table, publish
 
 TOY = ["--toy", "--runs", "1", "--size", "64", "--steps", "1"]
@@ -47,6 +57,12 @@ def test_bookkeeping_times_every_stage(cache: list[str]) -> None:
 def test_registry_times_the_gate_and_registration_by_size(cache: list[str]) -> None:
     rows = table_rows(registry.main(["--runs", "1", "--sizes", "5,12", *cache]))
     assert [row[0] for row in rows] == ["registered performers", "5", "12"] and len(rows[1]) == 5
+
+
+def test_faces_times_the_search_and_the_match(cache: list[str]) -> None:
+    rows = table_rows(faces.main(["--runs", "1", "--sizes", "512", "--gallery", "3,7", *cache]))
+    assert [row[0] for row in rows] == ["picture", "512x512, no face", "512x512, astronaut",
+                                        "registered reference faces", "3", "7"]
 
 
 def test_review_queue_times_the_first_page_by_size(cache: list[str]) -> None:

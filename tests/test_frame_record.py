@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from previs import FittingRequest, FrameRecord, FrameRequest, InvalidRequest, Studio
+from previs.consent.likeness import FaceMatch
 from previs.media.imaging import read_png_record
 from tests.test_scene_desk import THREE_SCENES
 
@@ -42,3 +45,15 @@ def test_every_kind_of_frame_record_round_trips_exactly(studio: Studio) -> None:
 def test_what_is_not_a_frame_record_is_refused_with_a_message(broken: dict) -> None:
     with pytest.raises(InvalidRequest, match="not a previs frame record"):
         FrameRecord.from_json(broken)
+
+
+def test_the_face_decisions_round_trip(studio: Studio) -> None:
+    """The faces the gate found (whom each matched, the distance, the box) read back as they were written."""
+    (frame,) = studio.frames.generate(FrameRequest("harbour at dawn", seed=1, width=64, height=64),
+                                      actor=studio.local_actor)
+    faces = (FaceMatch("performer photo", "Zoë Okafor", 0.2131, (10, 20, 88, 88)),
+             FaceMatch("generated image 1", None, 0.7342, (1, 2, 3, 4)), FaceMatch("frame 3", None, None, (0, 0, 9, 9)))
+    record = replace(frame.record, details=replace(frame.record.details, faces=faces))
+    assert FrameRecord.from_json(record.to_json()) == record
+    assert record.to_json()["faces"][0] == {"picture": "performer photo", "performer": "Zoë Okafor",
+                                            "distance": 0.2131, "box": (10, 20, 88, 88)}

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
+
 from previs.access.permissions import Actor, Role
 from previs.app.fittings import FittingDesk
 from previs.app.frames import FrameDesk
@@ -27,7 +29,7 @@ from previs.app.scenes import SceneDesk
 from previs.app.storyboards import StoryboardDesk
 from previs.consent.registry import ConsentRegistry
 from previs.generation.generator import Generator
-from previs.media.uploads import Upload, check_document_upload
+from previs.media.uploads import Upload, check_document_upload, load_image_upload
 from previs.prompts import PromptLibrary, load_library
 from previs.settings import Settings
 from previs.storage import Database, FileStore
@@ -73,6 +75,10 @@ def check_evidence(data: Upload) -> tuple[bytes, str]:
     return check_document_upload(data, what="the consent evidence document")
 
 
+def check_reference_photo(data: Upload) -> Image.Image:
+    return load_image_upload(data, what="the reference photo")
+
+
 def open_studio(settings: Settings, *, generator: Generator | None = None,
                 clock: Callable[[], datetime] | None = None) -> Studio:
     """Build storage, registry, signer, generator and desks once; the model loads on first use."""
@@ -82,7 +88,8 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     frame_files = FileStore(home, "frames")
     consent = ConsentRegistry(database, evidence=FileStore(home, "evidence"),
                               withdrawn=FileStore(home, "withdrawn"), frames=frame_files,
-                              policy=settings.consent_policy, clock=clock, check_evidence=check_evidence)
+                              policy=settings.consent_policy, clock=clock, check_evidence=check_evidence,
+                              check_photo=check_reference_photo, photos=FileStore(home, "photos"))
     consent.reindex_names()  # the name-word index built with today's word keys (after 0007, or a new matcher)
     # The one read-time rule: grants past their end date are expired (their frames withdrawn) before any read.
     database.add_read_rule(consent.expire_due)

@@ -23,18 +23,40 @@ def add_performer(
         "--identifying", help="A word that names them alone: a stage name, a nickname (repeatable).")] = None,
     contact: Annotated[str, typer.Option(help="How to reach the performer.")] = "",
     agent: Annotated[str, typer.Option(help="The performer's agent or union representative.")] = "",
+    photo: Annotated[list[Path] | None, typer.Option(
+        "--photo", help="A reference photo of their face, one face (PNG, JPEG, WebP; repeatable).")] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Register a performer: prompts naming them (or an alias, or an identifying word) then need their consent."""
+    """Register a performer: prompts naming them (or an alias, or an identifying word), and pictures showing the
+    face of a reference photo, then need their consent."""
     studio = state(context).studio
     performer = studio.consent.add_performer(name, aliases=alias or [], identifying=identifying or [],
-                                             contact=contact, agent=agent, actor=studio.local_actor)
+                                             contact=contact, agent=agent,
+                                             photos=[read_user_file(path, "--photo") for path in photo or []],
+                                             actor=studio.local_actor)
     if as_json:
         print_json(performer.to_json())
     else:
         typer.echo(f"performer {performer.id}: {performer.name}"
                    + (f" (aliases: {', '.join(performer.aliases)})" if performer.aliases else "")
-                   + (f" (identifying: {', '.join(performer.identifying)})" if performer.identifying else ""))
+                   + (f" (identifying: {', '.join(performer.identifying)})" if performer.identifying else "")
+                   + (f" ({performer.photos} reference photo(s))" if performer.photos else ""))
+
+
+@consent_app.command("add-photo")
+def add_photo(
+    context: typer.Context,
+    performer: Annotated[str, typer.Argument(help="Performer name or alias.")],
+    file: Annotated[Path, typer.Argument(help="A reference photo of their face, one face (PNG, JPEG, WebP).")],
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Add a reference photo of a performer's face: any picture showing that face then needs their consent."""
+    studio = state(context).studio
+    added = studio.consent.add_photo(performer, read_user_file(file, "FILE"), actor=studio.local_actor)
+    if as_json:
+        print_json(added.to_json())
+    else:
+        typer.echo(f"performer {added.id}: {added.name} ({added.photos} reference photo(s))")
 
 
 @consent_app.command()

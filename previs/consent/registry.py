@@ -7,7 +7,8 @@ grant that ended are withdrawn (kept for audit out of users' reach, or purged, b
 
 A prompt that names a performer (name, alias or identifying word, by the rules of ``canonical.py``, in the
 typed prompt or in what any text encoder receives) is a ``likeness_reference`` use; a performer photo used for a
-fitting is ``costume_fitting``.
+fitting is ``costume_fitting``. Faces count as much as names (``faces.py``): a face in an input picture or in a
+generated image that matches a performer's reference photo is a use of their likeness, whatever was typed.
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from PIL import Image
+
 from previs.access.permissions import Action, Actor
 from previs.consent.canonical import NAME_KEYS_VERSION, Mention, NameText, performer_names, words
-from previs.consent.likeness import PROMPT_USE, USES, Clearance, LikenessUse
+from previs.consent.faces import FACE_IN_INPUT, FACE_IN_OUTPUT, FaceBook, Sighting, reference_face, sightings
+from previs.consent.likeness import PROMPT_USE, USES, Clearance, LikenessUse, Picture
 from previs.consent.names import Registered, performer_named, registered
-from previs.errors import ConsentRefused, InvalidRequest, NotFound
-from previs.media.imaging import sha256_bytes
+from previs.errors import ConsentRefused, InvalidRequest, NotFound, UploadRejected
+from previs.media.faces import MATCH_DISTANCE, Face, Gallery, descriptor_bytes
+from previs.media.imaging import encode_png, sha256_bytes
 from previs.media.uploads import Upload
 from previs.storage import Database, FileStore, UnitOfWork
-from previs.storage.files import INPUTS
+from previs.storage.files import INPUTS, PlacedFile
 from previs.storage.moves import carry_out_moves
 from previs.storage.projects import check_project_name
 from previs.storage.tables import ConsentGrant, Performer
@@ -102,6 +107,7 @@ class PerformerInfo:
     agent: str
     grants: list[GrantInfo] = field(default_factory=list)
     identifying: list[str] = field(default_factory=list)
+    photos: int = 0  # reference photos on record (their faces are matched by the gate)
 
     def to_json(self) -> dict[str, Any]:
         return {**self.__dict__, "grants": [grant.to_json() for grant in self.grants]}
@@ -143,6 +149,7 @@ class _Wanted:
     person: Registered
     use: LikenessUse
     mention: Mention | None = None
+    sighting: Sighting | None = None  # the face that made it a use
 
 
 def _unique_uses(uses: Iterable[_Wanted]) -> list[_Wanted]:
@@ -173,6 +180,37 @@ def _labels(labels: Iterable[str]) -> list[str]:
     return sorted({" ".join(label.split()) for label in labels if label.strip()})
 
 
+def _matched(work: UnitOfWork, seen: Sequence[Sighting]) -> dict[int, Registered]:
+    """The registered performers the sightings' faces matched, by id."""
+    ids = {sighting.performer_id for sighting in seen if sighting.performer_id is not None}
+    return {person.id: person for person in (registered(*row) for row in work.consent.performers_with_ids(ids))}
+
+
+def _not_theirs(sighting: Sighting, claimed: Registered, gallery: Gallery) -> bool:
+    """A face in a picture said to show ``claimed`` that is not theirs: it matches someone else, or it is clearly
+    a face and matches nobody (an unregistered person, or not the claimed performer's face on record)."""
+    if sighting.performer_id is not None:
+        return sighting.performer_id != claimed.id
+    return sighting.face.clear
+
+
+def _face_uses_covered(wanted: Iterable[_Wanted]) -> list[_Wanted]:
+    """A face of a performer who has another use in the request is part of that use (the face in their own
+    fitting photo is the fitting), so only faces of performers the request makes no other use of are added."""
+    chosen = list(wanted)
+    others = {one.person.id for one in chosen if one.sighting is None}
+    return [one for one in chosen if one.sighting is None or one.person.id not in others]
+
+
+def _found(one: _Wanted, check: str) -> dict[str, Any]:
+    """What found a use, for the audit: the text rule and matched label, or the face's picture and distance."""
+    if one.mention is not None:
+        return {"check": "text match", "rule": one.mention.rule, "matched": one.mention.label}
+    if one.sighting is not None:
+        return {"check": check, "picture": one.sighting.picture, "distance": one.sighting.distance}
+    return {}
+
+
 def _named_reason(mention: Mention) -> str:
     """The reason a use records (frame record, audit): the label that matched and the rule that fired."""
     return f"named in the prompt as {mention.label!r} ({mention.rule})"
@@ -186,8 +224,8 @@ class ConsentRegistry:
     """Performers, grants and their history, and the gate. Thread-safe through the database."""
 
     def __init__(self, database: Database, evidence: FileStore, withdrawn: FileStore, frames: FileStore, *,
-                 check_evidence: Callable[[Upload], tuple[bytes, str]], policy: str = "keep",
-                 clock: Callable[[], datetime] | None = None):
+                 check_evidence: Callable[[Upload], tuple[bytes, str]], check_photo: Callable[[Upload], Image.Image],
+                 photos: FileStore, policy: str = "keep", clock: Callable[[], datetime] | None = None):
         if policy not in POLICIES:
             raise InvalidRequest(f"consent policy {policy!r} is unknown: use one of {', '.join(POLICIES)}")
         self.database = database
@@ -199,6 +237,9 @@ class ConsentRegistry:
         self._expired_through: date | None = None  # the day expire_due last ran to completion
         self._sweeping = threading.Lock()
         self._check_evidence = check_evidence
+        self._check_photo = check_photo
+        self._photos = photos
+        self._faces = FaceBook()
 
     def today(self) -> date:
         return self._clock().astimezone(UTC).date()
@@ -206,9 +247,12 @@ class ConsentRegistry:
     # -- registry --------------------------------------------------------------------------------------
 
     def add_performer(self, name: str, *, aliases: Sequence[str] = (), identifying: Sequence[str] = (),
-                      contact: str = "", agent: str = "", actor: Actor) -> PerformerInfo:
-        """Register a performer. ``identifying`` words (stage names, nicknames) name them alone, like aliases."""
+                      contact: str = "", agent: str = "", photos: Sequence[Upload] = (),
+                      actor: Actor) -> PerformerInfo:
+        """Register a performer. ``identifying`` words (stage names, nicknames) name them alone, like aliases;
+        ``photos`` are reference photos of their face (one face each), matched against every picture."""
         actor.require(Action.MANAGE_CONSENT)
+        faces = [self._reference(photo) for photo in photos]
         name = " ".join(name.split())
         clean_aliases = [alias for alias in _labels(aliases) if alias != name]
         clean_identifying = [word for word in _labels(identifying) if word != name and word not in clean_aliases]
@@ -217,16 +261,63 @@ class ConsentRegistry:
             if not words(label) or len(label) > 200:
                 raise InvalidRequest(f"performer name, alias or identifying word {label!r} must have letters and be "
                                      "under 200 characters")
-        with self.database.unit_of_work() as work:
-            clash = self._find_clash(work, labels)
-            if clash:
-                raise InvalidRequest(f"{clash} is already registered: use another name or alias, or "
-                                     "`previs consent list` to find the existing performer")
-            row = work.consent.add_performer(
-                name=name, aliases=clean_aliases, identifying=clean_identifying or None, contact=contact.strip(),
-                agent=agent.strip(), created_by=actor.name,
-                keys=index_keys(name, clean_aliases, clean_identifying))
-            return self._performer_info(row)
+        placed: list[PlacedFile] = []
+        try:
+            with self.database.unit_of_work() as work:
+                clash = self._find_clash(work, labels)
+                if clash:
+                    raise InvalidRequest(f"{clash} is already registered: use another name or alias, or "
+                                         "`previs consent list` to find the existing performer")
+                row = work.consent.add_performer(
+                    name=name, aliases=clean_aliases, identifying=clean_identifying or None,
+                    contact=contact.strip(), agent=agent.strip(), created_by=actor.name,
+                    keys=index_keys(name, clean_aliases, clean_identifying))
+                self._keep_photos(work, row.id, faces, actor, placed)
+                return self._performer_info(row, photos=len(faces))
+        except BaseException:
+            for one in placed:
+                one.undo()
+            raise
+
+    def add_photo(self, name: str, photo: Upload, *, actor: Actor) -> PerformerInfo:
+        """Add a reference photo of a registered performer's face (one face; not one already on record as someone
+        else's): from now on that face, in any picture of any request, needs their grant."""
+        actor.require(Action.MANAGE_CONSENT)
+        face = self._reference(photo)
+        placed: list[PlacedFile] = []
+        try:
+            with self.database.unit_of_work() as work:
+                person = performer_named(_candidates(work, NameText.of(name)), name)
+                self._keep_photos(work, person.id, [face], actor, placed)
+                row = next(one for one in work.consent.performers() if one.id == person.id)
+                return self._performer_info(row, photos=work.consent.photo_counts().get(person.id, 0))
+        except BaseException:
+            for one in placed:
+                one.undo()
+            raise
+
+    def _reference(self, photo: Upload) -> tuple[bytes, Face]:
+        """A reference photo checked like every upload, as PNG bytes (what is kept) and its one face."""
+        image = self._check_photo(photo)
+        return encode_png(image), reference_face(image, "reference photo")
+
+    def _keep_photos(self, work: UnitOfWork, performer_id: int, faces: Sequence[tuple[bytes, Face]], actor: Actor,
+                     placed: list[PlacedFile]) -> None:
+        """Store reference photos (file by sha256, descriptor row) in ``work``; a face already on record as another
+        performer's is refused, since the gate could not tell whose it is."""
+        gallery = self._faces.gallery(work)
+        for data, face in faces:
+            nearest = gallery.nearest(face)
+            if nearest is not None and nearest[0] != performer_id and nearest[1] < MATCH_DISTANCE:
+                other = work.consent.performers_with_ids([nearest[0]])[0][1]
+                raise UploadRejected(f"The reference photo's face is already on record as {other!r}'s (distance "
+                                     f"{nearest[1]:.2f}); check whom it shows, or use another photo.")
+            digest = sha256_bytes(data)
+            if work.consent.has_photo(performer_id, digest):
+                raise UploadRejected("That reference photo is already on record for this performer.")
+            placed.append(self._photos.place(digest, data, suffix=".png"))
+            work.consent.add_photo(performer_id=performer_id, sha256=digest, path=placed[-1].relative_path,
+                                   descriptor=descriptor_bytes(face), added_by=actor.name)
 
     def reindex_names(self) -> int | None:
         """Rebuild the name-word index when it was built with other word keys than ``NAME_KEYS_VERSION`` (or never,
@@ -333,9 +424,11 @@ class ConsentRegistry:
         actor.require(Action.MANAGE_CONSENT)
         with self.database.unit_of_work() as work:
             ended = work.consent.ended_grant_ids()
+            photos = work.consent.photo_counts()
             return [
                 self._performer_info(person, [self._grant_info(grant, self._state(work, grant, ended))
-                                              for grant in work.consent.grants(performer_id=person.id)])
+                                              for grant in work.consent.grants(performer_id=person.id)],
+                                     photos=photos.get(person.id, 0))
                 for person in work.consent.performers()
             ]
 
@@ -364,41 +457,109 @@ class ConsentRegistry:
     # -- the gate --------------------------------------------------------------------------------------
 
     def clear(self, project: str, *, prompt: str, texts: Sequence[str], uses: Sequence[LikenessUse] = (),
-              actor: Actor, detail: dict[str, Any] | None = None) -> Clearance:
+              pictures: Sequence[Picture] = (), actor: Actor, detail: dict[str, Any] | None = None) -> Clearance:
         """The likeness uses of a request and the grants covering them, or ConsentRefused naming what is missing.
 
         ``prompt`` is the typed prompt and ``texts`` every other text that reaches a text encoder, as each
         encoder receives it (``EncoderTexts``: after its tokenizer's normalisation and cut); both are searched,
         so a name past the encoder's cut is refused too and never lands in a record. ``uses`` are those the
         caller knows of (a performer photo); every registered performer the texts name is added here, so no
-        caller can skip the search. One transaction of two indexed queries reads the performers the request may
-        name (``_candidates``) and their current grants: the gate sees one state of the registry, at a cost per
-        request that follows the names it matches, not the size of the registry.
+        caller can skip the search. ``pictures`` are the request's input pictures: a face in one that matches a
+        registered performer is a use of their likeness (``likeness_reference`` unless one of theirs is cleared
+        already); a picture that claims a performer (a fitting photo) must show only that performer's face on
+        record. One transaction of indexed queries reads the performers the request may name (``_candidates``)
+        and their current grants: the gate sees one state of the registry, at a cost per request that follows
+        the names and faces it matches, not the size of the registry.
         """
         today = self.today()
         text = NameText.of(prompt, *texts)
+        gallery, seen = self._search(pictures)
+        wrong: tuple[Sighting, Registered, dict[int, str], bool] | None = None
         with self.database.unit_of_work() as work:
             people = _candidates(work, text)
             named = [_Wanted(person, LikenessUse(person.name, PROMPT_USE, _named_reason(mention)), mention)
                      for person in people if (mention := person.names.mention_in(text)) is not None]
-            if uses:
-                callers = _candidates(work, NameText.of(*(use.performer for use in uses)))
+            callers: list[Registered] = []
+            if uses or any(picture.claimed for picture in pictures):
+                claims = [*(use.performer for use in uses), *(picture.claimed or "" for picture in pictures)]
+                callers = _candidates(work, NameText.of(*claims))
                 named = [*(_Wanted(performer_named(callers, use.performer), use) for use in uses), *named]
-            wanted = _unique_uses(named)
-            if not wanted:
-                return Clearance([], [])
-            current = work.consent.current_grants(project, {one.person.id for one in wanted}, today)
+            matched = _matched(work, seen)
+            names = {person.id: person.name for person in matched.values()}
+            for sighting in seen:
+                if sighting.claimed is not None and wrong is None:
+                    claimed = performer_named(callers, sighting.claimed)
+                    if _not_theirs(sighting, claimed, gallery):
+                        wrong = (sighting, claimed, names, claimed.id in gallery.owners)
+            named += [_Wanted(matched[sighting.performer_id], LikenessUse(
+                matched[sighting.performer_id].name, PROMPT_USE, sighting.reason()), sighting=sighting)
+                for sighting in seen if sighting.performer_id is not None]
+            wanted = _unique_uses(_face_uses_covered(named))
             covering, missing = [], []
-            for one in wanted:
-                grant = next((grant for grant in current
-                              if grant.performer_id == one.person.id and one.use.use in grant.uses), None)
-                if grant is None:
-                    missing.append(one)
-                else:
-                    covering.append(grant.id)
+            if wanted and wrong is None:
+                current = work.consent.current_grants(project, {one.person.id for one in wanted}, today)
+                for one in wanted:
+                    grant = next((grant for grant in current
+                                  if grant.performer_id == one.person.id and one.use.use in grant.uses), None)
+                    if grant is None:
+                        missing.append(one)
+                    else:
+                        covering.append(grant.id)
+        if wrong is not None:
+            self._refuse_claim(project, *wrong, actor=actor, detail=detail or {})
         if missing:
-            self._refuse(project, missing, actor, detail or {})
-        return Clearance([one.use for one in wanted], sorted(set(covering)))
+            self._refuse(project, missing, actor, detail or {}, check=FACE_IN_INPUT)
+        return Clearance([one.use for one in wanted], sorted(set(covering)),
+                         [sighting.evidence(names) for sighting in seen],
+                         tuple(sorted({one.person.id for one in wanted})))
+
+    def clear_output(self, project: str, images: Sequence[Image.Image], clearance: Clearance, *, actor: Actor,
+                     detail: dict[str, Any] | None = None) -> Clearance:
+        """Before generated images are stored: a face in one that matches a registered performer needs one of
+        their uses cleared for the request, or an active ``likeness_reference`` grant on the project; else
+        ConsentRefused, audited (``face in output``), and nothing is stored. The clearance with the faces' uses,
+        grants and evidence added. Nothing is searched while no performer has a reference photo."""
+        with self.database.unit_of_work() as work:
+            gallery = self._faces.gallery(work)
+        if not len(gallery):
+            return clearance
+        seen = [sighting for number, image in enumerate(images, start=1)
+                for sighting in sightings(f"generated image {number}", image, gallery)]
+        cleared = set(clearance.performer_ids)
+        wanted, covering, missing = [], [], []
+        with self.database.unit_of_work() as work:
+            matched = _matched(work, seen)
+            names = {person.id: person.name for person in matched.values()}
+            new = _unique_uses(_Wanted(matched[sighting.performer_id], LikenessUse(
+                names[sighting.performer_id], PROMPT_USE, sighting.reason()), sighting=sighting)
+                for sighting in seen if sighting.performer_id is not None and sighting.performer_id not in cleared)
+            if new:
+                current = work.consent.current_grants(project, {one.person.id for one in new}, self.today())
+                for one in new:
+                    grant = next((grant for grant in current
+                                  if grant.performer_id == one.person.id and PROMPT_USE in grant.uses), None)
+                    if grant is None:
+                        missing.append(one)
+                    else:
+                        wanted.append(one)
+                        covering.append(grant.id)
+        if missing:
+            self._refuse(project, missing, actor, detail or {}, check=FACE_IN_OUTPUT)
+        return Clearance([*clearance.uses, *(one.use for one in wanted)],
+                         sorted({*clearance.grant_ids, *covering}),
+                         [*clearance.faces, *(sighting.evidence(names) for sighting in seen)],
+                         tuple(sorted({*cleared, *(one.person.id for one in wanted)})))
+
+    def _search(self, pictures: Sequence[Picture]) -> tuple[Gallery, list[Sighting]]:
+        """The faces in the input pictures, matched. A picture is searched when some performer has a reference
+        photo, or when it claims a performer (then an unregistered face is refused). No transaction is held
+        while faces are found."""
+        if not pictures:
+            return Gallery([], []), []
+        with self.database.unit_of_work() as work:
+            gallery = self._faces.gallery(work)
+        return gallery, [sighting for picture in pictures if picture.claimed or len(gallery)
+                         for sighting in sightings(picture.title, picture.image, gallery, picture.claimed)]
 
     def still_active(self, work: UnitOfWork, grant_ids: Sequence[int]) -> None:
         """Re-check, inside the transaction that stores frames, that no grant ended while they were drawn."""
@@ -411,14 +572,16 @@ class ConsentRegistry:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _refuse(self, project: str, missing: list[_Wanted], actor: Actor, detail: dict[str, Any]) -> None:
-        """Audit each missing use (performer, rule, matched label), then refuse in one line. Only a user who may
-        read the registry is told whom a prompt names: to anyone else the name (or the label that matched) would
-        disclose who is registered."""
+    def _refuse(self, project: str, missing: list[_Wanted], actor: Actor, detail: dict[str, Any], *,
+                check: str) -> None:
+        """Audit each missing use (performer, the check that found it: the rule and matched label, or the face's
+        picture and distance), then refuse in one line. Only a user who may read the registry is told whom a
+        prompt names or a picture shows: to anyone else the name (or the label that matched) would disclose who
+        is registered. ``check`` is the face check that found face uses (in the input or in the output)."""
         with self.database.unit_of_work() as work:
             project_row = work.projects.find(project)
             for one in missing:
-                found = {} if one.mention is None else {"rule": one.mention.rule, "matched": one.mention.label}
+                found = _found(one, check)
                 work.consent.add_event(
                     kind="generation_refused", performer_id=one.person.id,
                     project_id=project_row.id if project_row else None, actor=actor.name,
@@ -432,12 +595,49 @@ class ConsentRegistry:
                 f"refused: the prompt names a registered performer who has no active consent grant for {use} on "
                 f"project {project!r}; ask a producer to record a grant, or remove the reference"
             )
+        if first.sighting is not None and not actor.may(Action.MANAGE_CONSENT):
+            done = "stored" if check == FACE_IN_OUTPUT else "generated"
+            raise ConsentRefused(
+                f"refused: the {first.sighting.picture} shows the face of a registered performer who has no active "
+                f"consent grant for {use} on project {project!r}; nothing was {done}. Use another picture or "
+                "prompt, or ask a producer to record a grant"
+            )
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise ConsentRefused(
             f"refused: {name} ({first.use.reason}) has no active consent grant for {use} on project "
             f"{project!r}{more}. A producer can record one with `previs consent grant {name!r} --project "
             f"{project!r} --use {use} --description ... --until YYYY-MM-DD`, or remove the reference."
         )
+
+    def _refuse_claim(self, project: str, sighting: Sighting, claimed: Registered, names: dict[int, str],
+                      registered_face: bool, *, actor: Actor, detail: dict[str, Any]) -> None:
+        """A picture said to show ``claimed`` shows a face that is not theirs on record: audit, refuse in one line.
+        The claimed name was typed by the user; whom the face does match is said only to who may read the
+        registry."""
+        matched = None if sighting.performer_id is None else names[sighting.performer_id]
+        with self.database.unit_of_work() as work:
+            project_row = work.projects.find(project)
+            work.consent.add_event(
+                kind="generation_refused", performer_id=sighting.performer_id or claimed.id,
+                project_id=project_row.id if project_row else None, actor=actor.name,
+                reason=f"the face in the {sighting.picture} is not {claimed.name}'s on record",
+                detail={**detail, "check": FACE_IN_INPUT, "picture": sighting.picture, "claimed": claimed.name,
+                        "matched": matched, "distance": sighting.distance},
+            )
+        whose = ""
+        if actor.may(Action.MANAGE_CONSENT):
+            nearest = "no registered face" if sighting.distance is None else f"distance {sighting.distance:.2f}"
+            whose = f" (it matches {matched}, {nearest})" if matched else f" ({nearest})"
+        if registered_face or matched is not None:
+            raise ConsentRefused(
+                f"refused: the face in the {sighting.picture} does not match {claimed.name}'s reference photos "
+                f"on record{whose}, so their consent cannot cover it; use a photo of {claimed.name}, or ask a "
+                "producer to check whom it shows")
+        raise ConsentRefused(
+            f"refused: the {sighting.picture} shows a face that matches no registered performer{whose}; no "
+            "consent covers an unregistered person's likeness. A producer must register this person with a "
+            f"reference photo and a grant first (`previs consent add-photo {claimed.name!r} FILE`, or "
+            "`previs consent add-performer NAME --photo FILE`, then `previs consent grant`)")
 
     def _withdraw_frames(self, work: UnitOfWork, grant: ConsentGrant) -> list[int]:
         """Mark the grant's frames withdrawn and journal their files' moves, in the caller's transaction.
@@ -475,9 +675,9 @@ class ConsentRegistry:
         return None
 
     @staticmethod
-    def _performer_info(person: Performer, grants: list[GrantInfo] | None = None) -> PerformerInfo:
+    def _performer_info(person: Performer, grants: list[GrantInfo] | None = None, *, photos: int = 0) -> PerformerInfo:
         return PerformerInfo(person.id, person.name, list(person.aliases), person.contact, person.agent,
-                             grants or [], list(person.identifying or ()))
+                             grants or [], list(person.identifying or ()), photos)
 
     def _state(self, work: UnitOfWork, grant: ConsentGrant, ended: set[int] | None = None) -> str:
         if grant.id in (work.consent.ended_grant_ids() if ended is None else ended):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from previs.consent.likeness import LikenessUse
+from previs.consent.likeness import FaceMatch, LikenessUse
 from previs.errors import InvalidRequest
 from previs.generation.limits import GenerationRecord
 from previs.prompts import RenderedPrompt
@@ -72,6 +72,7 @@ class FrameDetails:
     changes: str | None = None  # a variation's requested changes
     prompt_fit: str | None = None  # a note that the text encoder ignores the end of the prompt
     likeness_uses: tuple[LikenessUse, ...] | None = None  # set by the consent gate for every stored frame
+    faces: tuple[FaceMatch, ...] | None = None  # the faces the gate found (inputs and output), whom they matched
 
     def carried(self) -> FrameDetails:
         """What a variation keeps from its parent: the prompt template, scene, shot and fitting."""
@@ -88,13 +89,14 @@ class FrameDetails:
             "changes": self.changes,
             "prompt_fit": self.prompt_fit,
             "likeness_uses": None if self.likeness_uses is None else [asdict(use) for use in self.likeness_uses],
+            "faces": None if self.faces is None else [asdict(face) for face in self.faces],
         }
         return {key: value for key, value in values.items() if value is not None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FrameDetails:
         template, scene, shot = data.get("prompt_template"), data.get("scene"), data.get("shot")
-        fitting, uses = data.get("fitting"), data.get("likeness_uses")
+        fitting, uses, faces = data.get("fitting"), data.get("likeness_uses"), data.get("faces")
         return cls(
             prompt_template=None if template is None else RenderedPrompt.from_record(template),
             scene=None if scene is None else SceneRef(**scene),
@@ -104,10 +106,12 @@ class FrameDetails:
             changes=data.get("changes"),
             prompt_fit=data.get("prompt_fit"),
             likeness_uses=None if uses is None else tuple(LikenessUse(**use) for use in uses),
+            faces=None if faces is None else tuple(FaceMatch.from_json(face) for face in faces),
         )
 
 
-_DETAIL_KEYS = ("prompt_template", "scene", "shot", "fitting", "composed", "changes", "prompt_fit", "likeness_uses")
+_DETAIL_KEYS = ("prompt_template", "scene", "shot", "fitting", "composed", "changes", "prompt_fit", "likeness_uses",
+                "faces")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from previs.storage.tables import (
     LedgerRow,
     NameWord,
     Performer,
+    PerformerPhoto,
     Project,
     Review,
     Scene,
@@ -193,6 +194,38 @@ class ConsentRepository:
             _index(self._session, person.id, keys(person))
         return len(people)
 
+    def add_photo(self, **fields: Any) -> PerformerPhoto:
+        photo = PerformerPhoto(**fields)
+        self._session.add(photo)
+        self._session.flush()
+        return photo
+
+    def has_photo(self, performer_id: int, sha256: str) -> bool:
+        return self._session.scalar(select(PerformerPhoto.id).where(
+            PerformerPhoto.performer_id == performer_id, PerformerPhoto.sha256 == sha256)) is not None
+
+    def photos_version(self) -> tuple[int, int]:
+        """The newest reference photo's id and the count: what a cached copy of the descriptors is checked by."""
+        newest, count = self._session.execute(_PHOTOS_VERSION).one()
+        return int(newest or 0), int(count)
+
+    def photo_descriptors(self) -> Sequence[Row[int, bytes]]:
+        """Every reference photo's performer and face descriptor."""
+        return self._session.execute(select(PerformerPhoto.performer_id, PerformerPhoto.descriptor).order_by(
+            PerformerPhoto.id)).all()
+
+    def photo_counts(self) -> dict[int, int]:
+        """How many reference photos each performer with any has."""
+        rows = self._session.execute(select(PerformerPhoto.performer_id, func.count()).group_by(
+            PerformerPhoto.performer_id)).all()
+        return {int(performer): int(count) for performer, count in rows}
+
+    def performers_with_ids(self, performer_ids: Collection[int]) -> Sequence[Row[int, str, str, str | None]]:
+        """The performers with these ids, as ``performers_with_words`` gives them (the faces the gate matched)."""
+        if not performer_ids:
+            return []
+        return self._session.execute(_PERFORMER_COLUMNS.where(Performer.id.in_(list(performer_ids)))).all()
+
     def add_grant(self, **fields: Any) -> ConsentGrant:
         grant = ConsentGrant(**fields)
         self._session.add(grant)
@@ -247,6 +280,7 @@ class ConsentRepository:
 
 # The queries every frame runs (the consent gate, the ledger's tip, the project): built once, values bound per
 # call. Building a statement costs more than SQLite takes to run it.
+_PHOTOS_VERSION = select(func.max(PerformerPhoto.id), func.count(PerformerPhoto.id))
 _PROJECT_NAMED = select(Project).where(Project.name == bindparam("name"))
 _LAST_LEDGER_ROW = select(LedgerRow).order_by(LedgerRow.sequence.desc()).limit(1)
 _ENDED_GRANT_IDS = select(ConsentEvent.grant_id).where(ConsentEvent.kind.in_(("revoked", "expired")),
@@ -261,9 +295,9 @@ _ENDED_AMONG = select(ConsentGrant.id).where(ConsentGrant.id.in_(bindparam("gran
 _LABELS_WITHIN = select(NameWord.performer_id).where(NameWord.key.in_(bindparam("keys", expanding=True))).group_by(
     NameWord.performer_id, NameWord.label).having(or_(func.count() >= 2, func.max(case((NameWord.alone, 1),
                                                                                         else_=0)) == 1))
-_PERFORMERS_WITH_WORDS = select(Performer.id, Performer.name, Performer.aliases.cast(Text),
-                                Performer.identifying.cast(Text)).where(
-    Performer.id.in_(_LABELS_WITHIN)).order_by(Performer.name)
+_PERFORMER_COLUMNS = select(Performer.id, Performer.name, Performer.aliases.cast(Text),
+                            Performer.identifying.cast(Text)).order_by(Performer.name)
+_PERFORMERS_WITH_WORDS = _PERFORMER_COLUMNS.where(Performer.id.in_(_LABELS_WITHIN))
 
 
 def _index(session: Session, performer_id: int, keys: Iterable[NameKey]) -> None:

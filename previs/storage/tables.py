@@ -16,6 +16,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -174,6 +175,23 @@ class NameWord(Base):
     label: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(201), primary_key=True, index=True)  # glued label letters, surname + s
     alone: Mapped[bool] = mapped_column(Boolean)
+
+
+class PerformerPhoto(Base):
+    """A reference photo of a performer: its file (by sha256, in the ``photos`` store, never served) and the
+    descriptor of its one face, which the consent gate matches faces in input and output pictures against."""
+
+    __tablename__ = "performer_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    performer_id: Mapped[int] = mapped_column(ForeignKey("performers.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
+    descriptor: Mapped[bytes] = mapped_column(LargeBinary)  # 128 little-endian float32 (media/faces.py)
+    added_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    __table_args__ = (UniqueConstraint("performer_id", "sha256"),)
 
 
 class ConsentGrant(Base):

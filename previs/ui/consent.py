@@ -16,6 +16,7 @@ from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT
 from previs.consent.likeness import USES
 from previs.consent.registry import EventInfo, PerformerInfo, parse_date
+from previs.errors import InvalidRequest
 from previs.ui.context import UiContext
 from previs.ui.inputs import chosen_id
 
@@ -50,6 +51,14 @@ def build(ui: UiContext) -> None:
             if added.aliases or added.identifying else ""
         return f"Performer {added.id}: {added.name}{also}", consent_performers(actor)
 
+    def add_photo(actor: Actor, performer: str, photo: str | None) -> tuple[str, Performers]:
+        """Add a reference photo of a registered performer's face (``photo`` is Gradio's temporary copy of the
+        upload): any picture showing that face then needs their consent."""
+        if not photo:
+            raise InvalidRequest("choose a reference photo of the performer's face to upload")
+        added = registry.add_photo(performer, Path(photo), actor=actor)
+        return f"Performer {added.id}: {added.name} ({added.photos} reference photo(s))", consent_performers(actor)
+
     def grant_consent(actor: Actor, performer: str, project: str, uses: list[str], description: str,
                       until: str | None, evidence: str | None) -> tuple[str, Performers]:
         """Record consent for specific uses on one project until a date, with the signed release if given
@@ -83,6 +92,10 @@ def build(ui: UiContext) -> None:
             identifying = gr.Textbox(label="Stage names, nicknames: words that name them alone (one per line)",
                                      lines=2, elem_id="consent-identifying")
             add_button = gr.Button("Add performer", elem_id="consent-add-performer")
+            gr.Markdown("**Add a reference photo** (one face; pictures showing it then need their consent)")
+            photo_performer = gr.Textbox(label="Performer (name or alias)", elem_id="consent-photo-performer")
+            photo = gr.File(label="Photo of their face (PNG, JPEG, WebP)", type="filepath", elem_id="consent-photo")
+            photo_button = gr.Button("Add photo", elem_id="consent-add-photo")
         with gr.Column(scale=2):
             gr.Markdown("**Grant consent**")
             with gr.Row():
@@ -115,6 +128,7 @@ def build(ui: UiContext) -> None:
     list_button.click(ui.handler(consent_performers), None, performers, api_name="consent_performers")
     add_button.click(ui.handler(add_performer), [name, aliases, identifying], changed,
                      api_name="add_performer")
+    photo_button.click(ui.handler(add_photo), [photo_performer, photo], changed, api_name="add_photo")
     grant_button.click(ui.handler(grant_consent), [performer, project, uses, description, until, evidence],
                        changed, api_name="grant_consent")
     revoke_button.click(ui.handler(revoke_grant), [grant, reason], changed, api_name="revoke_grant")
