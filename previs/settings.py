@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,9 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 ATTENTION = ("sdpa", "classic")  # torch's scaled_dot_product_attention, or diffusers' matmul-softmax-matmul
 DEFAULT_VAE_TILING_ABOVE = 2.0  # megapixels: 2048x1024 tiles, SDXL's native 1024x1024 does not
+# A UI session ends after this long without a request (an open page's heartbeat counts), and this long after sign-in.
+DEFAULT_SESSION_IDLE_MINUTES, DEFAULT_SESSION_MAX_HOURS = 60.0, 12.0
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class SettingsOverrides(TypedDict, total=False):
     signing_key: Path | None
     studio_name: str | None
     fast_paths: FastPaths | None
+    allowed_hosts: tuple[str, ...] | None
+    session_idle_minutes: float | None
+    session_max_hours: float | None
 
 
 @dataclass(frozen=True)
@@ -85,14 +92,19 @@ class Settings:
     studio_name: str = "previs studio"  # the subject of a newly made local signing identity
     # Speed-ups (docs/performance.md); the defaults keep the pixels plain diffusers makes.
     fast_paths: FastPaths = field(default_factory=FastPaths)
+    # Host names the UI answers to besides loopback and IP addresses (docs/security.md: DNS rebinding).
+    allowed_hosts: tuple[str, ...] = ()
+    session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
+    session_max_hours: float = DEFAULT_SESSION_MAX_HOURS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
                  **overrides: Unpack[SettingsOverrides]) -> Settings:
         """Read PREVIS_HOME, PREVIS_MODEL, PREVIS_DEVICE, PREVIS_DTYPE, PREVIS_DATABASE_URL, PREVIS_USER,
         PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME,
-        and the fast paths: PREVIS_BATCHING, PREVIS_ATTENTION, PREVIS_CHANNELS_LAST, PREVIS_COMPILE,
-        PREVIS_VAE_TILING_ABOVE."""
+        the fast paths: PREVIS_BATCHING, PREVIS_ATTENTION, PREVIS_CHANNELS_LAST, PREVIS_COMPILE,
+        PREVIS_VAE_TILING_ABOVE, and the UI server's PREVIS_ALLOWED_HOSTS, PREVIS_SESSION_IDLE_MINUTES,
+        PREVIS_SESSION_MAX_HOURS."""
         env = os.environ if environ is None else environ
         settings = cls(
             home=Path(env.get("PREVIS_HOME") or default_home(env)).expanduser(),
@@ -107,6 +119,9 @@ class Settings:
             signing_key=_path(env, "PREVIS_SIGNING_KEY"),
             studio_name=env.get("PREVIS_STUDIO_NAME") or "previs studio",
             fast_paths=_fast_paths(env),
+            allowed_hosts=allowed_hosts(env.get("PREVIS_ALLOWED_HOSTS") or ""),
+            session_idle_minutes=_positive(env, "PREVIS_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES),
+            session_max_hours=_positive(env, "PREVIS_SESSION_MAX_HOURS", DEFAULT_SESSION_MAX_HOURS),
         )
         # Each value was checked against SettingsOverrides; dropping the Nones loses the per-key types.
         given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
@@ -140,6 +155,27 @@ def _fast_paths(env: Mapping[str, str]) -> FastPaths:
         compile=_flag(env, "PREVIS_COMPILE"),
         vae_tiling_above=tiling_above,
     )
+
+
+def allowed_hosts(value: str) -> tuple[str, ...]:
+    """PREVIS_ALLOWED_HOSTS: host names separated by commas or spaces, without scheme or port."""
+    names = tuple(name.lower().rstrip(".") for name in re.split(r"[,\s]+", value.strip()) if name)
+    for name in names:
+        if not _HOST_NAME.match(name):
+            raise InvalidRequest(f"PREVIS_ALLOWED_HOSTS: {name!r} is not a host name: give names like "
+                                 "previs.studio.lan, separated by commas, without http:// or a port")
+    return names
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = (env.get(name) or "").strip()
+    try:
+        number = float(value) if value else default
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise InvalidRequest(f"{name}={value!r} is not understood: give a positive number, e.g. {default:g}")
+    return number
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
@@ -15,9 +16,11 @@ from previs.access.users import (
     hash_password,
     read_users,
     remove_user,
+    set_password,
     users_path,
     verify_password,
 )
+from previs.cli import main
 from previs.errors import InvalidRequest, NotFound, PermissionDenied
 
 PASSWORD = "correct horse battery"
@@ -140,3 +143,52 @@ def test_a_file_broken_while_running_lets_nobody_in(path: Path) -> None:
     assert not users.authenticate("alice", PASSWORD)
     with pytest.raises(PermissionDenied):
         users.actor("alice")
+
+
+def test_the_credential_changes_with_the_password_or_the_role_and_only_then(path: Path) -> None:
+    add_user(path, "alice", PASSWORD, "art_director")
+    users = UserDirectory(path)
+    first = users.credential("alice")
+    add_user(path, "bob", PASSWORD, "admin")
+    assert first is not None and users.credential("alice") == first  # another user's change is not alice's
+    set_password(path, "alice", "another password")
+    after_password = users.credential("alice")
+    assert after_password != first and users.actor("alice").role is Role.ART_DIRECTOR
+    assert users.authenticate("alice", "another password") and not users.authenticate("alice", PASSWORD)
+    add_user(path, "alice", "another password", "producer", replace=True)
+    assert users.credential("alice") not in (first, after_password)
+    remove_user(path, "alice")
+    assert users.credential("alice") is None
+
+
+def test_every_password_change_is_seen_at_once(path: Path) -> None:
+    """Same size, same clock tick, maybe the same inode: the directory still sees each change."""
+    add_user(path, "alice", PASSWORD, "admin")
+    users = UserDirectory(path)
+    for n in range(8):
+        before = users.credential("alice")
+        set_password(path, "alice", f"password {n:04d}")
+        assert users.credential("alice") != before
+
+
+def test_setting_the_password_of_nobody_or_a_short_one_is_refused(path: Path) -> None:
+    add_user(path, "alice", PASSWORD, "admin")
+    with pytest.raises(NotFound, match="no user 'bob'"):
+        set_password(path, "bob", PASSWORD)
+    with pytest.raises(InvalidRequest, match="too short"):
+        set_password(path, "alice", "short")
+    assert verify_password(PASSWORD, read_users(path)["alice"].password_hash)
+
+
+def test_previs_users_password_changes_it_from_stdin(path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    add_user(path, "alice", PASSWORD, "costume_designer")
+    monkeypatch.setenv("PREVIS_HOME", str(path.parent))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
+    assert main(["users", "password", "alice", "--password-stdin"]) == 0
+    assert "password of alice changed" in capsys.readouterr().out
+    user = read_users(path)["alice"]
+    assert verify_password("a brand new password", user.password_hash) and user.role is Role.COSTUME_DESIGNER
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
+    assert main(["users", "password", "bob", "--password-stdin"]) == 1
+    assert capsys.readouterr().err.startswith("error: no user 'bob'")

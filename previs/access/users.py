@@ -8,7 +8,9 @@ for one local user without login; with it, login is on and every request acts as
     password = "scrypt:32768:8:1$<salt, base64>$<hash, base64>"
 
 Passwords are never stored: only a salted scrypt hash, compared in constant time. The file is re-read when it
-changes, so adding a user or changing a role needs no restart, and a removed user's open session stops working.
+changes, so adding a user or changing a role needs no restart. Each user's ``credential`` is a digest of their
+name, role and password hash: a UI session remembers the one it was opened with, so removing the user, changing
+their role or their password ends their sessions at the next request (``previs/access/sessions.py``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,11 @@ class User:
     role: Role
     password_hash: str = field(repr=False)
 
+    @property
+    def credential(self) -> str:
+        """Changes whenever the user's role or password does: what a session is bound to."""
+        return hashlib.sha256(f"{self.name}\0{self.role.value}\0{self.password_hash}".encode()).hexdigest()
+
 
 def users_path(home: Path, environ: Mapping[str, str] | None = None) -> Path:
     """Where the users file is: ``PREVIS_USERS`` if set, else ``users.toml`` in the data directory."""
@@ -94,9 +101,15 @@ def users_path(home: Path, environ: Mapping[str, str] | None = None) -> Path:
 def read_users(path: Path) -> dict[str, User]:
     """Every user in the file; a malformed file is an error that names the file and the entry."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidRequest(f"cannot read the users file {path} ({error.strerror})") from error
+    return _parse(text, path)
+
+
+def _parse(text: str, path: Path) -> dict[str, User]:
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InvalidRequest(f"the users file {path} is not valid TOML: {error}") from error
     entries = document.get("users", {})
@@ -123,6 +136,16 @@ def add_user(path: Path, name: str, password: str, role: Role | str, *, replace:
     if user.name in users and not replace:
         raise InvalidRequest(f"user {user.name!r} already exists in {path}: pick another name or replace it")
     users[user.name] = user
+    _write(path, users)
+    return user
+
+
+def set_password(path: Path, name: str, password: str) -> User:
+    """Give an existing user a new password, keeping their role; their open sessions end."""
+    users = read_users(path) if path.exists() else {}
+    if name not in users:
+        raise NotFound(f"no user {name!r} in {path}: {ADD_USER_HINT}")
+    users[name] = user = User(name, users[name].role, _checked_hash(password))
     _write(path, users)
     return user
 
@@ -170,7 +193,7 @@ class UserDirectory:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
+        self._text: bytes | None = None
         self._users: dict[str, User] = {}
         if not self._current():
             raise InvalidRequest(f"the users file {path} has no users: {ADD_USER_HINT}")
@@ -190,21 +213,22 @@ class UserDirectory:
         return cls(path)
 
     def _current(self) -> dict[str, User]:
+        # The bytes, not the file's times, tell a change: a password change within the same clock tick keeps the
+        # size, the mtime and (the old inode freed) possibly the inode, and must still end sessions at once.
         with self._lock:
             try:
-                stat = self.path.stat()
+                text = self.path.read_bytes()
             except OSError:
                 return {}  # removed while running: nobody may log in until it is back
-            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # add_user writes a new file: a new inode
-            if stamp != self._stamp:
+            if text != self._text:
                 try:
-                    self._users = read_users(self.path)
+                    self._users = _parse(text.decode("utf-8", errors="replace"), self.path)
                 except InvalidRequest as error:  # broken by a hand edit: nobody gets in until it is fixed
-                    if self._stamp is None:
+                    if self._text is None:
                         raise
                     log.error("%s; refusing every login until it is fixed", error)
                     self._users = {}
-                self._stamp = stamp
+                self._text = text
             return self._users
 
     def authenticate(self, name: str, password: str) -> bool:
@@ -212,6 +236,11 @@ class UserDirectory:
         user = self._current().get(name)
         matched = verify_password(password, user.password_hash if user else _decoy_hash())
         return matched and user is not None
+
+    def credential(self, name: str) -> str | None:
+        """The user's credential as the file says now; None when there is no such user any more."""
+        user = self._current().get(name)
+        return user.credential if user else None
 
     def actor(self, name: str) -> Actor:
         """The actor a logged-in name stands for, with the role the file gives it now."""

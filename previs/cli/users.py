@@ -8,7 +8,7 @@ from typing import Annotated, cast
 import typer
 
 from previs.access.permissions import Role
-from previs.access.users import add_user, read_users, remove_user, users_path
+from previs.access.users import add_user, read_users, remove_user, set_password, users_path
 from previs.cli.common import JSON_OPTION, print_json, state
 from previs.errors import InvalidRequest
 
@@ -36,6 +36,18 @@ def add(
     path = users_path(state(context).settings.home)
     user = add_user(path, name, _password(password_stdin), role, replace=replace)
     typer.echo(f"user {user.name} ({user.role.value}) saved in {path}")
+
+
+@users_app.command("password")
+def password(
+    context: typer.Context,
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Change a user's password (asks for it); their open sessions end at once."""
+    path = users_path(state(context).settings.home)
+    user = set_password(path, name, _password(password_stdin))
+    typer.echo(f"password of {user.name} changed in {path}: their open sessions have ended")
 
 
 @users_app.command("remove")

@@ -1,21 +1,34 @@
 """The login gate: with login on, a request without a signed-in session reaches nothing but the sign-in page.
 
 Gradio checks logins on its data routes, but its page at ``/`` embeds the API description for anyone, and a few
-of its routes (heartbeat, cancel, stream, ...) check nothing. This ASGI middleware sits in front of all of them:
-without a session it answers ``/`` with its own sign-in page, lets the login request (and the server's own
-start-up call) through, and answers everything else 401. The session is Gradio's: the cookie its ``/login``
-sets, holding a token the app keeps in ``tokens``. If a Gradio release renames those, the gate fails closed.
+of its routes (heartbeat, cancel, stream, ...) check nothing. This ASGI middleware sits in front of all of them
+and owns sign-in: it answers ``POST /login`` itself (the lockout first, then the password, then a session of
+``previs/access/sessions.py`` in an HttpOnly, ``SameSite=Lax`` cookie, ``Secure`` over https) and ``/logout``.
+A request with a live session goes on with the user's name in the scope (``USER_KEY``), which is what Gradio is
+told the user is (``signed_in_user``, its ``auth_dependency``); without one, ``/`` is the sign-in page and
+everything else is 401. The lockout's refusals are 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
-from starlette.responses import HTMLResponse, JSONResponse
+import asyncio
+import math
+import secrets
+from urllib.parse import parse_qs
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Paths a visitor without a session may reach: sign in, sign out, and the start-up call Gradio's launch makes.
-OPEN_PATHS = frozenset({("POST", "/login"), ("POST", "/login/"), ("GET", "/logout"),
-                        ("GET", "/gradio_api/startup-events")})
+from previs.access.lockout import Locked, Lockout
+from previs.access.sessions import SessionStore
+
+USER_KEY = "previs.user"  # the scope key holding the signed-in user's name
+MAX_LOGIN_BODY = 8192
+# Paths a visitor without a session may reach: the start-up call Gradio's launch makes (sign-in and sign-out
+# are answered here).
+OPEN_PATHS = frozenset({("GET", "/gradio_api/startup-events")})
+NO_MATCH = "That name and password do not match a user of this studio."
 
 SIGN_IN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -43,8 +56,10 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
   const message = document.getElementById("message");
   message.textContent = "";
   const answer = await fetch("login", {method: "POST", body: new URLSearchParams(new FormData(event.target))});
-  if (answer.ok) { window.location.reload(); }
-  else { message.textContent = "That name and password do not match a user of this studio."; }
+  if (answer.ok) { window.location.reload(); return; }
+  const detail = (await answer.json().catch(() => ({}))).detail;
+  message.textContent = answer.status === 429 && detail ? detail
+    : "That name and password do not match a user of this studio.";
 });
 </script></body></html>
 """
@@ -53,35 +68,78 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
 class LoginGate:
     """ASGI middleware for Gradio's app; install it only when login is on."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, sessions: SessionStore, lockout: Lockout):
         self.app = app
+        self.sessions = sessions
+        self.lockout = lockout
+        self.cookie = f"previs-session-{secrets.token_hex(4)}"  # per server: two studios on one host keep theirs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or _signed_in(scope) or _open(scope):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        route = (scope.get("method", ""), _path(scope).rstrip("/") or "/")
+        if route == ("POST", "/login"):
+            await (await self._sign_in(Request(scope, receive)))(scope, receive, send)
+            return
+        token = HTTPConnection(scope).cookies.get(self.cookie)
+        if route == ("GET", "/logout"):
+            self.sessions.end(token)
+            response = RedirectResponse(scope.get("root_path", "") + "/", status_code=302)
+            response.delete_cookie(self.cookie, path="/")
+            await response(scope, receive, send)
+            return
+        user = self.sessions.user(token)
+        if user is not None:
+            scope[USER_KEY] = user
+            await self.app(scope, receive, send)
+        elif route in OPEN_PATHS:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
-        elif scope["method"] in ("GET", "HEAD") and _path(scope) == "/":
+        elif route in (("GET", "/"), ("HEAD", "/")):
             await HTMLResponse(SIGN_IN_PAGE, headers={"Cache-Control": "no-store"})(scope, receive, send)
         else:
             await JSONResponse({"detail": "Not authenticated: sign in first"}, status_code=401)(scope, receive, send)
+
+    async def _sign_in(self, request: Request) -> Response:
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_LOGIN_BODY:
+                return JSONResponse({"detail": "the sign-in form is too large"}, status_code=413)
+        form = parse_qs(body.decode("utf-8", errors="replace"))
+        name, password = (form.get("username") or [""])[0].strip(), (form.get("password") or [""])[0]
+        if not name or not password:
+            return JSONResponse({"detail": "give a name and a password"}, status_code=400)
+        address = request.client.host if request.client else "unknown"
+        try:
+            attempt = self.lockout.begin(name, address)
+        except Locked as locked:
+            wait = math.ceil(locked.retry_after)
+            return JSONResponse({"detail": f"Too many failed sign-ins for this name or from this address: try "
+                                           f"again in {wait} s."}, status_code=429,
+                                headers={"Retry-After": str(wait)})
+        if not await asyncio.to_thread(self.sessions.users.authenticate, name, password):
+            return JSONResponse({"detail": NO_MATCH}, status_code=400)
+        self.lockout.succeeded(attempt)
+        try:
+            token = self.sessions.open(name)
+        except LookupError:
+            return JSONResponse({"detail": NO_MATCH}, status_code=400)
+        response = JSONResponse({"success": True})
+        response.set_cookie(self.cookie, token, max_age=int(self.sessions.max_s), path="/", httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+        return response
+
+
+def signed_in_user(request: HTTPConnection) -> str | None:
+    """Gradio's ``auth_dependency``: the user the gate let through, or None (fails closed)."""
+    user = request.scope.get(USER_KEY)
+    return user if isinstance(user, str) else None
 
 
 def _path(scope: Scope) -> str:
     path: str = scope["path"]
     root = scope.get("root_path", "")
     return (path[len(root):] or "/") if root and path.startswith(root) else path
-
-
-def _open(scope: Scope) -> bool:
-    return scope["type"] == "http" and (scope["method"], _path(scope)) in OPEN_PATHS
-
-
-def _signed_in(scope: Scope) -> bool:
-    app = scope.get("app")
-    tokens, cookie_id = getattr(app, "tokens", None), getattr(app, "cookie_id", None)
-    if not isinstance(tokens, dict) or not cookie_id:
-        return False
-    cookies = HTTPConnection(scope).cookies
-    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
-    return token is not None and token in tokens

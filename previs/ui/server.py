@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import gradio as gr
 from starlette.middleware import Middleware
 
+from previs.access.lockout import Lockout
+from previs.access.sessions import SessionStore
 from previs.access.users import UserDirectory
 from previs.app.studio import Studio
 from previs.errors import InvalidRequest
 from previs.ui.context import UiContext
-from previs.ui.login import LoginGate
+from previs.ui.guard import HostPolicy, RequestGuard
+from previs.ui.login import LoginGate, signed_in_user
 from previs.ui.shell import build_ui, no_login_notice
 from previs.ui.tabs import TABS, TabSpec
 
@@ -48,8 +50,11 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
     """Build the page and start serving it; with ``block=False`` it returns once the server is up.
 
     Without users only a loopback address is allowed: a page without login must not be open to the network.
+    Either way every request passes the Host and Origin checks (``guard.py``); with users, the login gate.
     """
     ui = UiContext(studio, users)
+    settings = studio.settings
+    middleware = [Middleware(RequestGuard, policy=HostPolicy(settings.allowed_hosts, served_on=host))]
     if users is None:
         if not is_loopback(host):
             raise InvalidRequest(f"refusing to serve on {host} without login: {no_login_notice(ui)} "
@@ -57,22 +62,15 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
         log.warning(no_login_notice(ui))
     else:
         log.info("login is on: users from %s", users.path)
+        sessions = SessionStore(users, idle_s=settings.session_idle_minutes * 60,
+                                max_s=settings.session_max_hours * 3600)
+        middleware.append(Middleware(LoginGate, sessions=sessions, lockout=Lockout()))
     page = build_ui(studio, users=users, tabs=tabs)
     page.launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
-        # Gradio awaits an async auth callable (routes.py: iscoroutinefunction), but launch() is annotated as sync
-        auth=_login(users) if users else None,  # type: ignore[arg-type]
+        auth_dependency=signed_in_user if users else None,
         allowed_paths=[str(studio.served_directory)],
-        app_kwargs={"middleware": [Middleware(LoginGate)]} if users else None,
+        app_kwargs={"middleware": middleware},  # the first listed runs first: the guard, then the gate
         show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
     )
     return page
-
-
-def _login(users: UserDirectory) -> Callable[[str, str], Awaitable[bool]]:
-    """Gradio awaits an async check; scrypt runs in a thread so a login never stalls the server."""
-
-    async def check(name: str, password: str) -> bool:
-        return await asyncio.to_thread(users.authenticate, name, password)
-
-    return check
