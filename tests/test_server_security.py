@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +31,7 @@ from previs.app.studio import Studio
 from previs.errors import InvalidRequest
 from previs.settings import Settings
 from previs.ui import serve
+from previs.ui.server import MAX_UPLOAD_BYTES
 from tests.ui_support import PASSWORD, free_port, project
 
 EVIL = "evil.example"
@@ -311,3 +314,12 @@ def test_the_server_settings_are_read_and_checked(tmp_path: Path) -> None:
     for name, value in (("PREVIS_SESSION_IDLE_MINUTES", "0"), ("PREVIS_SESSION_MAX_HOURS", "soon")):
         with pytest.raises(InvalidRequest, match=f"{name}='{value}' is not understood: give a positive number"):
             Settings.from_env({**env, name: value})
+
+
+def test_an_upload_bigger_than_any_check_accepts_is_refused_before_it_reaches_the_disk(local_url: str) -> None:
+    size = MAX_UPLOAD_BYTES + 1
+    with httpx.Client(base_url=local_url, timeout=60) as http:
+        refused = http.post("gradio_api/upload", files={"files": ("big.png", b"\0" * size)})
+    assert refused.status_code in (400, 413), refused.text
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    assert not [path for path in cache.rglob("*") if path.is_file() and path.stat().st_size >= size]

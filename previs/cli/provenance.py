@@ -19,7 +19,7 @@ def verify(
 ) -> None:
     """Check an image's Content Credentials and the ledger. Exit 0 only when it is verified."""
     studio = state(context).studio
-    result = studio.provenance.verify(read_user_file(file, "FILE"), actor=studio.local_actor)
+    result = studio.provenance.verify_upload(read_user_file(file, "FILE"), actor=studio.local_actor)
     if as_json:
         print_json(result.to_json())
     else:

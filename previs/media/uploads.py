@@ -50,6 +50,7 @@ IMAGE_MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/web
 DOCUMENT_MIME_TYPES = {"PDF": "application/pdf", "PNG": "image/png", "JPEG": "image/jpeg", "TEXT": "text/plain"}
 # A mask pixel is painted where it is at least 50% white (or 50% opaque).
 MASK_THRESHOLD = 128
+MAX_PNG_TEXT_BYTES = 4_000_000  # what one compressed PNG text chunk may inflate to (a frame's record is ~10 KB)
 # How far from the end of a PDF its %%EOF marker may sit (writers append a newline or a little padding).
 PDF_TAIL_BYTES = 1024
 # Control characters plain text may not hold (tab, line feed, form feed and carriage return are allowed).
@@ -168,6 +169,7 @@ def check_image_file(data: Upload, *, what: str, max_bytes: int = MAX_IMAGE_BYTE
     content = _read(data, what, max_bytes)
     kind = _image_kind(content, what)
     _check_dimensions(_declared_size(content, kind, what), what, max_pixels=max_pixels, min_side=1)
+    _check_png_text(content, kind, what)
     return content
 
 
@@ -198,6 +200,7 @@ def _decode_image(data: bytes, what: str, *, max_pixels: int, min_side: int) -> 
     kind = _image_kind(data, what)
     declared = _declared_size(data, kind, what)
     _check_dimensions(declared, what, max_pixels=max_pixels, min_side=min_side)
+    _check_png_text(data, kind, what)
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as image:
             if image.size != declared:
@@ -296,6 +299,46 @@ def _declared_size(data: bytes, kind: str, what: str) -> tuple[int, int]:
     if size is None or min(size) < 1:
         raise UploadRejected(_corrupt_message(kind, what))
     return size
+
+
+def _check_png_text(data: bytes, kind: str, what: str) -> None:
+    """Refuse a PNG whose compressed text chunks (zTXt, compressed iTXt) inflate past ``MAX_PNG_TEXT_BYTES``:
+    a text bomb, which Pillow would only meet half-way through reading, and verification reads every chunk."""
+    if kind != "PNG":
+        return
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length, chunk = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        if chunk == b"IEND":
+            return
+        compressed = _compressed_text(chunk, body)
+        if compressed is not None:
+            inflater = zlib.decompressobj()
+            try:
+                inflated = inflater.decompress(compressed, MAX_PNG_TEXT_BYTES + 1)
+            except zlib.error:
+                raise UploadRejected(_corrupt_message(kind, what)) from None
+            if len(inflated) > MAX_PNG_TEXT_BYTES:
+                raise UploadRejected(
+                    f"The {what} has a compressed text chunk that inflates past {MAX_PNG_TEXT_BYTES // 1_000_000} "
+                    "MB (a decompression bomb); export the picture again without that metadata."
+                )
+        position += 12 + length
+
+
+def _compressed_text(chunk: bytes, body: bytes) -> bytes | None:
+    """The compressed bytes of a zTXt or compressed iTXt chunk (keyword, NUL, flags, ...), or None."""
+    keyword_end = body.find(b"\0")
+    if keyword_end < 0:
+        return None
+    if chunk == b"zTXt":
+        return body[keyword_end + 2:]
+    if chunk == b"iTXt" and body[keyword_end + 1:keyword_end + 2] == b"\1":
+        language_end = body.find(b"\0", keyword_end + 3)
+        translated_end = body.find(b"\0", language_end + 1) if language_end >= 0 else -1
+        return body[translated_end + 1:] if translated_end >= 0 else None
+    return None
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:

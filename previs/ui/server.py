@@ -15,6 +15,7 @@ from previs.access.sessions import SessionStore
 from previs.access.users import UserDirectory
 from previs.app.studio import Studio
 from previs.errors import InvalidRequest
+from previs.media.uploads import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES
 from previs.ui.context import UiContext
 from previs.ui.guard import HostPolicy, RequestGuard
 from previs.ui.login import LoginGate, signed_in_user
@@ -24,6 +25,8 @@ from previs.ui.tabs import TABS, TabSpec
 log = logging.getLogger("previs.ui")
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
+
+MAX_UPLOAD_BYTES = max(MAX_IMAGE_BYTES, MAX_DOCUMENT_BYTES)  # the largest file any previs check accepts
 
 
 def server_address(environ: Mapping[str, str] | None = None) -> tuple[str, int]:
@@ -70,6 +73,7 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
         server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
         auth_dependency=signed_in_user if users else None,
         allowed_paths=[str(studio.served_directory)],
+        max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses a bigger upload before writing any of it to disk
         app_kwargs={"middleware": middleware},  # the first listed runs first: the guard, then the gate
         show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
     )
