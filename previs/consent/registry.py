@@ -644,15 +644,22 @@ class ConsentRegistry:
 
         Nothing on disk changes here, so a rollback leaves every file where its row says it is; the moves
         are carried out after the commit (``_take_out_of_reach``). Keep: each file goes to ``withdrawn/``
-        (each stored frame file is unique: its record names the frame). Purge: the file is deleted, and so is
-        the copy of its bytes a variation of the frame keeps in the inputs store.
+        (each stored frame file is unique: its record names the frame). Purge: the file is deleted, and so are
+        the copy of its bytes a variation of the frame keeps in the inputs store and every input picture of
+        its record (the performer photo, fitting variants, a parent) that no frame still keeping its bytes
+        names.
         """
         frames = [frame for frame in work.consent.frames_using(grant.id) if frame.status != WITHDRAWN]
+        inputs = FileStore(self._frames.home, INPUTS)
+        purged = {frame.id for frame in frames}
         for frame in frames:
             if self.policy == "purge":
                 work.file_moves.add(frame_id=frame.id, source=frame.path, target=None)
-                copy = FileStore(self._frames.home, INPUTS).relative_path(frame.file_sha256)
-                work.file_moves.add(frame_id=frame.id, source=copy, target=None)
+                work.file_moves.add(frame_id=frame.id, source=inputs.relative_path(frame.file_sha256), target=None)
+                for used in frame.record.get("inputs", ()):  # the performer photo, variants, the parent frame
+                    if not work.frames.input_kept_by_others(used["sha256"], purged):
+                        work.file_moves.add(frame_id=frame.id, source=inputs.relative_path(used["sha256"]),
+                                            target=None)
             else:
                 target = self._withdrawn.relative_path(frame.file_sha256)
                 work.file_moves.add(frame_id=frame.id, source=frame.path, target=target)

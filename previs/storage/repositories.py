@@ -124,6 +124,14 @@ class FrameRepository:
         """Every frame's file path: the files in the stores that rows need."""
         return set(self._session.scalars(select(Frame.path)))
 
+    def input_kept_by_others(self, sha256: str, excluding: Collection[int]) -> bool:
+        """Whether a frame other than ``excluding`` that still keeps its bytes (active, or withdrawn into
+        ``withdrawn/``) names the input picture ``sha256`` in its record: then a purge must leave that input."""
+        keeps = (Frame.status != "consent_withdrawn") | Frame.path.like("withdrawn/%")
+        query = select(Frame.id).where(Frame.record.cast(Text).contains(sha256), Frame.id.not_in(list(excluding)),
+                                       keeps).limit(1)
+        return self._session.scalar(query) is not None
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Every frame's record, read in chunks (a one-time sweep over tens of thousands of frames)."""
         yield from self._session.scalars(select(Frame.record).execution_options(yield_per=1000))
