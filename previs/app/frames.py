@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -148,6 +148,12 @@ class FrameDesk:
             if row.status != "active":
                 raise NotFound(WITHDRAWN_MESSAGE.format(frame_id))
             return self._pipeline.info(row, row.project.name, current_statuses(work, [row.id])[row.id])
+
+    def withdrawn_files(self, file_sha256s: Collection[str]) -> set[str]:
+        """Which of these frame-file digests are withdrawn: the web server drops its cached copies of them and
+        refuses to serve them. Names no frame, project or user, so it needs no actor."""
+        with self._database.unit_of_work() as work:
+            return work.frames.withdrawn_files(file_sha256s)
 
     def pending(self, *, project: str | None = None, after: int = 0, limit: int = PAGE,
                 actor: Actor) -> builtins.list[FrameInfo]:  # builtins: the method list() above shadows list

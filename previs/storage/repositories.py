@@ -124,6 +124,14 @@ class FrameRepository:
         """Every frame's file path: the files in the stores that rows need."""
         return set(self._session.scalars(select(Frame.path)))
 
+    def withdrawn_files(self, file_sha256s: Collection[str]) -> set[str]:
+        """Which of these file digests belong to withdrawn frames (a front end's cached copies to drop)."""
+        if not file_sha256s:
+            return set()
+        query = select(Frame.file_sha256).where(Frame.file_sha256.in_(list(file_sha256s)),
+                                                Frame.status != "active")
+        return set(self._session.scalars(query))
+
     def input_kept_by_others(self, sha256: str, excluding: Collection[int]) -> bool:
         """Whether a frame other than ``excluding`` that still keeps its bytes (active, or withdrawn into
         ``withdrawn/``) names the input picture ``sha256`` in its record: then a purge must leave that input."""

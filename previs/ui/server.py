@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -21,6 +22,7 @@ from previs.ui.guard import HostPolicy, RequestGuard
 from previs.ui.login import LoginGate, signed_in_user
 from previs.ui.shell import build_ui, no_login_notice
 from previs.ui.tabs import TABS, TabSpec
+from previs.ui.withdrawn import CACHE_FOLDER, CacheSweeper, WithdrawnFilesGuard
 
 log = logging.getLogger("previs.ui")
 
@@ -48,6 +50,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _private_cache(studio: Studio) -> Path | None:
+    """Gradio's cache for this app inside the data directory (0700), where withdrawn frames' copies are
+    swept; None for a read-only data directory (it generates nothing, Gradio's default cache serves it)."""
+    if studio.database.read_only is not None:
+        return None
+    cache = studio.data_directory / CACHE_FOLDER
+    cache.mkdir(mode=0o700, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(cache)  # read by the page and its server as they are built, below
+    return cache
+
+
 def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           block: bool = True, quiet: bool = False, tabs: Sequence[TabSpec] = TABS) -> gr.Blocks:
     """Build the page and start serving it; with ``block=False`` it returns once the server is up.
@@ -68,6 +81,11 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
         sessions = SessionStore(users, idle_s=settings.session_idle_minutes * 60,
                                 max_s=settings.session_max_hours * 3600)
         middleware.append(Middleware(LoginGate, sessions=sessions, lockout=Lockout()))
+    withdrawn_among = studio.frames.withdrawn_files
+    cache = _private_cache(studio)
+    if cache is not None:
+        middleware.append(Middleware(WithdrawnFilesGuard, withdrawn_among=withdrawn_among, cache=cache))
+        CacheSweeper(cache, withdrawn_among).start()
     page = build_ui(studio, users=users, tabs=tabs)
     page.launch(
         server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
