@@ -13,7 +13,7 @@ from PIL import Image
 from previs.app.studio import Studio
 from previs.cli import main
 from previs.errors import UploadRejected
-from previs.media.uploads import MAX_PNG_TEXT_BYTES, load_image_upload
+from previs.media.uploads import MAX_PNG_TEXT_BYTES, load_drawn_mask, load_image_upload
 
 BOMB_TEXT = b"a" * (MAX_PNG_TEXT_BYTES + 1_000)
 
@@ -60,3 +60,13 @@ def test_the_cli_verify_refuses_a_bomb_in_one_line(studio: Studio, tmp_path: Pat
     assert main(["verify", str(bomb)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: The image to verify has a compressed text chunk") and err.count("\n") == 1
+
+
+def test_a_text_bomb_as_a_canvas_layer_is_refused_in_one_line() -> None:
+    with pytest.raises(UploadRejected, match=r"^The drawn mask has a compressed text chunk"):
+        load_drawn_mask([BOMBS["zTXt"]], size=(64, 64))
+
+
+def test_a_deeply_nested_record_verifies_as_unknown_without_a_crash(studio: Studio) -> None:
+    nested = png_with(b"tEXt", b"previs:record\0" + b"[" * 100_000 + b"]" * 100_000)
+    assert studio.provenance.verify_upload(nested, actor=studio.local_actor).status == "unknown"
