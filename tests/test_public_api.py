@@ -9,8 +9,10 @@ import previs
 from previs import Actor, FrameRecord, FrameRequest, Role, Studio
 
 # Desk methods that act for nobody, and why: the gate's helpers run inside the pipeline's own transaction,
-# the expiry sweep is the database's read rule, and the date is what grants are judged against.
-ACTORLESS = {"consent.today", "consent.expire_due", "consent.still_active", "consent.reindex_names"}
+# the expiry sweep is the database's read rule, the date is what grants are judged against, the name index is
+# rebuilt on open, and the web server asks which cached file digests are withdrawn (it names no frame or user).
+ACTORLESS = {"consent.today", "consent.expire_due", "consent.still_active", "consent.reindex_names",
+             "frames.withdrawn_files"}
 DESKS = ("frames", "scenes", "fittings", "storyboards", "reviews", "consent", "provenance")
 
 
