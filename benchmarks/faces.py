@@ -7,12 +7,12 @@ registered reference faces (CPU; dlib).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
 
-from benchmarks.harness import Table, median, parse, parser, report
+from benchmarks.harness import Table, parse, parser, per_call, report
 from previs.media.faces import DESCRIPTOR_SIZE, Gallery, find_faces
 
 
@@ -23,17 +23,6 @@ def _face_picture(size: int) -> Image.Image:
     except ImportError:  # the test extra has it; a bare install measures a face-free picture only
         return Image.new("RGB", (size, size), "grey")
     return Image.fromarray(skimage.data.astronaut()).resize((size, size), Image.Resampling.LANCZOS)
-
-
-def _per_call(function: Callable[[], object], runs: int, repeat: int) -> float:
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            function()
-        times.append((time.perf_counter() - start) / repeat)
-    return median(times)
 
 
 def main(argv: Sequence[str] | None = None) -> str:
@@ -50,9 +39,9 @@ def main(argv: Sequence[str] | None = None) -> str:
     for size in sizes:
         blank = Image.effect_noise((size, size), 40).convert("RGB")
         face = _face_picture(size)
-        detect = _per_call(lambda blank=blank: find_faces(blank), parsed.runs, 1)
+        detect = per_call(lambda blank=blank: find_faces(blank), parsed.runs, 1)
         found = find_faces(face)
-        search = _per_call(lambda face=face: find_faces(face), parsed.runs, 1)
+        search = per_call(lambda face=face: find_faces(face), parsed.runs, 1)
         one_face = one_face or (found[0] if found else None)
         pictures.add(f"{size}x{size}, no face", 0, detect * 1e3, 0.0)
         pictures.add(f"{size}x{size}, astronaut", len(found), search * 1e3, max(0.0, search - detect) * 1e3)
@@ -61,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> str:
         for count in (int(count) for count in parsed.gallery.split(",") if count):
             rows = np.random.default_rng(16).normal(0, 0.09, (count, DESCRIPTOR_SIZE)).astype(np.float32)
             gallery = Gallery(list(range(count)), list(rows))
-            matching.add(count, _per_call(lambda gallery=gallery: gallery.nearest(one_face), parsed.runs, 200) * 1e6)
+            matching.add(count, per_call(lambda gallery=gallery: gallery.nearest(one_face), parsed.runs, 200) * 1e6)
     notes = [f"First use in a process: {first_use * 1e3:.0f} ms (dlib's three models, ~100 MB, read once).",
              "search: `previs.media.faces.find_faces` (HOG detector, upsampled once below 800 px a side, then the "
              "5-point shape and the ResNet descriptor per face); descriptors: the search less the face-free "

@@ -73,6 +73,18 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def per_call(function: Callable[[], object], runs: int, repeat: int) -> float:
+    """Median seconds of one call over ``runs`` timed batches of ``repeat`` calls (after one warm-up call)."""
+    function()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            function()
+        times.append((time.perf_counter() - start) / repeat)
+    return median(times)
+
+
 def interleaved(contenders: Mapping[str, Callable[[], object]], runs: int, *, warmup: int = 1
                 ) -> dict[str, list[float]]:
     """Seconds per call of each contender, taking turns (A B A B ...) so drift in machine load hits all alike."""

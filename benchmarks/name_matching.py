@@ -12,9 +12,9 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from benchmarks.harness import Table, median, parse, parser, report
+from benchmarks.harness import Table, parse, parser, per_call, report
 from previs.consent import canonical as matching
 
 FIRST = ("Zoë", "Ann", "Marek", "Grace", "Jean", "Mary Jane", "Dawn", "Kofi", "Aiyana", "Søren", "Li", "Ngozi",
@@ -48,18 +48,6 @@ def fetched(size: int) -> list[matching.PerformerNames]:
     """``size`` performers who each share a word with the disguised prompt: what an index lookup hands over."""
     names = [f"Zoë {last}" for last in LAST] + [f"{first} Okafor" for first in FIRST]
     return [matching.PerformerNames(name) for name in names[:size]]
-
-
-def per_call(function: Callable[[], object], runs: int, repeat: int) -> float:
-    """Median seconds of one call over ``runs`` timed batches of ``repeat`` calls."""
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            function()
-        times.append((time.perf_counter() - start) / repeat)
-    return median(times)
 
 
 def main(argv: Sequence[str] | None = None) -> str:
