@@ -8,22 +8,33 @@ Every refusal is a ScriptImportError (or InvalidRequest for a bad shot) whose me
 from previs.scenes.description import parse_description
 from previs.scenes.fountain import parse_fountain
 from previs.scenes.model import (
+    ASPECT_RATIOS,
     CAMERA_ANGLES,
+    CAMERA_MOVEMENTS,
+    DEFAULT_ASPECT,
+    DEFAULT_LENS_MM,
     INT_EXT,
+    LENS_RANGE_MM,
     SHOT_SIZES,
     DialogueLine,
     Scene,
     Screenplay,
     Shot,
+    aspect_ratio,
     validate_shots,
 )
 from previs.scenes.shots import DEFAULT_MAX_SHOTS, breakdown_shots
 from previs.scenes.upload import MAX_SCRIPT_BYTES, ScriptSource, load_screenplay
 
 __all__ = [
+    "ASPECT_RATIOS",
     "CAMERA_ANGLES",
+    "CAMERA_MOVEMENTS",
+    "DEFAULT_ASPECT",
+    "DEFAULT_LENS_MM",
     "DEFAULT_MAX_SHOTS",
     "INT_EXT",
+    "LENS_RANGE_MM",
     "MAX_SCRIPT_BYTES",
     "SHOT_SIZES",
     "DialogueLine",
@@ -31,6 +42,7 @@ __all__ = [
     "Screenplay",
     "ScriptSource",
     "Shot",
+    "aspect_ratio",
     "breakdown_shots",
     "load_screenplay",
     "parse_description",

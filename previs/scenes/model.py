@@ -38,6 +38,45 @@ CAMERA_ANGLES: tuple[str, ...] = (
 )
 """Camera angles; the first is the neutral default."""
 
+CAMERA_MOVEMENTS: tuple[str, ...] = (
+    "static",
+    "pan",
+    "tilt",
+    "dolly in",
+    "dolly out",
+    "truck",
+    "crane",
+    "handheld",
+)
+"""Camera movements; the first is the default."""
+
+DEFAULT_LENS_MM: dict[str, int] = {
+    "extreme wide": 18,
+    "wide": 24,
+    "full": 35,
+    "medium": 50,
+    "medium close-up": 65,
+    "close-up": 85,
+    "extreme close-up": 100,
+    "insert": 100,
+}
+"""The focal length (mm, full-frame equivalent) a camera team reaches for at each size, when none is typed."""
+
+LENS_RANGE_MM: tuple[int, int] = (8, 600)
+"""Focal lengths a shot may carry: fisheye to long telephoto."""
+
+ASPECT_RATIOS: dict[str, float] = {
+    "2.39:1": 2.39,
+    "1.85:1": 1.85,
+    "16:9": 16 / 9,
+    "4:3": 4 / 3,
+    "1:1": 1.0,
+}
+"""Frame aspect ratios a project or board may use (width / height), by the name crews write them with."""
+
+DEFAULT_ASPECT = "1:1"
+"""The aspect ratio of a project that names none: today's square frames."""
+
 INT_EXT: tuple[str, ...] = ("INT", "EXT", "INT/EXT", "")
 """Scene settings: "" is a forced heading such as ``.SNIPER SCOPE POV`` that names none."""
 
@@ -126,8 +165,11 @@ class Screenplay:
 
 @dataclass
 class Shot:
-    """One storyboard frame to draw: ``size`` from SHOT_SIZES, ``angle`` from CAMERA_ANGLES, ``order`` from 1.
+    """One storyboard frame to draw, with its camera block.
 
+    ``size`` from SHOT_SIZES, ``angle`` from CAMERA_ANGLES, ``movement`` from CAMERA_MOVEMENTS, ``order`` from 1;
+    ``lens_mm`` is the focal length (0 when made means the default for the size, DEFAULT_LENS_MM);
+    ``characters`` are the scene's characters in frame (names as the script's cues write them).
     ``dialogue`` is an excerpt of what is said over the shot ("" when nothing is). Checked when made;
     after editing a field call ``validate()`` again.
     """
@@ -137,8 +179,14 @@ class Shot:
     size: str
     angle: str
     dialogue: str = ""
+    lens_mm: int = 0
+    movement: str = "static"
+    characters: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.lens_mm == 0 and self.size in DEFAULT_LENS_MM:
+            self.lens_mm = DEFAULT_LENS_MM[self.size]
+        self.characters = tuple(self.characters)
         self.validate()
 
     def validate(self) -> None:
@@ -153,10 +201,27 @@ class Shot:
             raise InvalidRequest(f"shot {self.order}: size {self.size!r} is not one of: {', '.join(SHOT_SIZES)}")
         if self.angle not in CAMERA_ANGLES:
             raise InvalidRequest(f"shot {self.order}: angle {self.angle!r} is not one of: {', '.join(CAMERA_ANGLES)}")
+        if self.movement not in CAMERA_MOVEMENTS:
+            raise InvalidRequest(
+                f"shot {self.order}: movement {self.movement!r} is not one of: {', '.join(CAMERA_MOVEMENTS)}")
+        low, high = LENS_RANGE_MM
+        if isinstance(self.lens_mm, bool) or not isinstance(self.lens_mm, int) or not low <= self.lens_mm <= high:
+            raise InvalidRequest(f"shot {self.order}: lens must be a whole number of mm from {low} to {high}, "
+                                 f"got {self.lens_mm!r}")
+        if not all(isinstance(name, str) and name.strip() for name in self.characters):
+            raise InvalidRequest(f"shot {self.order}: characters must be non-empty names")
 
     def to_record(self) -> dict[str, Any]:
         """Plain values keyed like the ``shots`` table (``order`` is its position)."""
-        return asdict(self)
+        return asdict(self) | {"characters": list(self.characters)}
+
+
+def aspect_ratio(name: str) -> float:
+    """Width / height of a ratio named as in ASPECT_RATIOS ("2.39:1", "16:9"); InvalidRequest naming the choices."""
+    ratio = ASPECT_RATIOS.get(name.strip().replace(" ", ""))
+    if ratio is None:
+        raise InvalidRequest(f"aspect ratio {name!r} is not one of: {', '.join(ASPECT_RATIOS)}")
+    return ratio
 
 
 def validate_shots(shots: Sequence[Shot]) -> None:
