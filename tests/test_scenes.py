@@ -15,6 +15,7 @@ from previs.scenes import (
     DialogueLine,
     Scene,
     Shot,
+    breakdown,
     breakdown_shots,
     load_screenplay,
     parse_description,
@@ -144,7 +145,6 @@ def test_action_is_only_action(heist: tuple[Scene, ...], night_shift: tuple[Scen
         "ACT ONE",  # section
         "crew cases",  # synopsis
         "makes her choice",  # synopsis inside a paragraph
-        "Jacques",  # lyric
         "===",  # page break
         "Ana Ortiz",  # title page
         "Jo Marsh",  # title page
@@ -196,13 +196,57 @@ def test_unnumbered_scenes_count_on_from_the_previous_number() -> None:
         ("INT. A #5#\n\nx\n\nINT. B #4#\n\nx\n\nINT. C\n\nx", "5", "INT. A", "INT. C"),  # counts on to 5
     ],
 )
-def test_a_scene_number_used_twice_is_refused(script: str, number: str, first: str, second: str) -> None:
-    with pytest.raises(ScriptImportError) as caught:
-        parse_fountain(script)
-    message = str(caught.value)
-    assert f"Scene number '{number}' is used twice" in message
-    assert repr(first) in message and repr(second) in message
-    assert f"#{number}A#" in message  # how to fix it
+def test_a_scene_number_used_twice_is_a_warning_and_the_second_is_renumbered(
+        script: str, number: str, first: str, second: str) -> None:
+    screenplay = parse_fountain(script)
+    numbers = [scene.number for scene in screenplay.scenes]
+    assert f"{number}-2" in numbers and len(set(numbers)) == len(numbers)
+    [warning] = screenplay.warnings
+    assert f"scene number '{number}' is used twice" in warning
+    assert repr(first) in warning and repr(second) in warning
+    assert f"imported as '{number}-2'" in warning and f"#{number}B#" in warning  # what it did, how to choose
+
+
+def test_the_spec_s_1A_and_1a_in_one_script_both_import() -> None:
+    screenplay = parse_fountain("INT. HOUSE - DAY #1A#\n\nx\n\nINT. HOUSE - NIGHT #1a#\n\ny\n\nINT. YARD\n\nz")
+    assert [scene.number for scene in screenplay.scenes] == ["1A", "1A-2", "2"]
+    assert [scene.action for scene in screenplay.scenes] == ["x", "y", "z"]
+
+
+def test_a_transition_with_trailing_spaces_is_no_action() -> None:
+    scenes = parse_fountain("INT. A - DAY\n\nBob runs.\n\nCUT TO:   \n\nINT. B - DAY\n\nx\n\n> FADE OUT.  ").scenes
+    assert [scene.action for scene in scenes] == ["Bob runs.", "x"]
+
+
+def test_lyrics_are_sung_dialogue_of_the_cue_or_of_the_last_speaker(night_shift: tuple[Scene, ...]) -> None:
+    scene = parse_fountain("INT. STAGE - NIGHT\n\nMAYA\n~La la la,\n~the moon is low.\n\n"
+                           "She bows.\n\n~One more time!").scenes[0]
+    assert scene.action == "She bows."
+    assert scene.characters == ("MAYA",)
+    assert scene.dialogue == (DialogueLine("MAYA", "La la la, the moon is low.", "singing", action_before=0),
+                              DialogueLine("MAYA", "One more time!", "singing", action_before=1))
+    assert night_shift[1].dialogue[-1] == DialogueLine("O'BRIEN", "Frère Jacques, dormez-vous?", "singing",
+                                                       action_before=0)
+
+
+def test_a_cold_open_is_kept_as_a_prologue_and_reported() -> None:
+    screenplay = parse_fountain("Title: Fish\n\nFADE IN:\n\nA river at dawn. A huge fish breaks the surface."
+                                "\n\nEDWARD (V.O.)\nThere are some fish that cannot be caught.\n\n"
+                                "INT. HOSPITAL - NIGHT\n\nEdward sleeps.")
+    prologue, first = screenplay.scenes
+    assert (prologue.number, prologue.heading, prologue.location) == ("0", "PROLOGUE", "")
+    assert prologue.action == "A river at dawn. A huge fish breaks the surface."
+    assert prologue.dialogue[0].text == "There are some fish that cannot be caught."
+    assert first.number == "1"
+    assert screenplay.warnings == ("the text before the first scene heading is kept as scene 0 (PROLOGUE)",)
+    shots = breakdown_shots(prologue)  # no location to establish: the first beat opens it
+    assert shots[0].description == "A river at dawn."
+    assert parse_fountain("FADE IN:\n\nINT. A\n\nx").warnings == ()  # a transition is no prologue
+
+
+def test_a_heading_with_a_dash_after_the_setting() -> None:
+    assert split_heading("INT - HOUSE - DAY") == ("INT", "HOUSE", "DAY")
+    assert split_heading("EXT. -- PIER -- NIGHT") == ("EXT", "PIER", "NIGHT")
 
 
 def test_forced_heading_rules() -> None:
@@ -311,7 +355,6 @@ def test_load_screenplay_accepts_bytes_paths_and_streams() -> None:
         ("INT. HALL\n\nA door.".encode("utf-16"), "UTF-16"),
         (b'<?xml version="1.0"?>\n<FinalDraft DocumentType="Script">', "Final Draft"),
         (b"Just prose, no scenes at all.\n", r"No scene headings.*'INT. KITCHEN - NIGHT'.*'\.SNIPER SCOPE POV'"),
-        (b"INT. A #1#\n\nx\n\nINT. B #1#\n\ny", "used twice"),
     ],
 )
 def test_load_screenplay_refuses_with_a_reason(data: bytes, message: str) -> None:
@@ -416,7 +459,7 @@ def test_breakdown_follows_script_order(heist: tuple[Scene, ...]) -> None:
         (3, "medium", "eye level"),
         (4, "medium close-up", "over the shoulder"),
         (5, "medium close-up", "over the shoulder"),
-        (6, "medium close-up", "over the shoulder"),
+        (6, "close-up", "eye level"),
     ]
     assert shots[0].description == "Establishing shot of Harbour Warehouse (exterior, night)"
     assert shots[1].description == "Rain hammers the corrugated roof."
@@ -426,7 +469,9 @@ def test_breakdown_follows_script_order(heist: tuple[Scene, ...]) -> None:
         "Over Maya's shoulder onto Dex (whispering)",
         "Dex: Is that the place?",
     )
-    assert shots[5].description == "Over Dex's shoulder onto Maya"
+    # the two-hander is covered in pairs: over-the-shoulders, then singles
+    assert (shots[5].description, shots[5].size, shots[5].characters) == ("Close on Maya", "close-up", ("MAYA",))
+    assert shots[3].characters == ("DEX", "MAYA")
 
 
 def test_breakdown_of_a_lone_speaker_and_interiors(heist: tuple[Scene, ...]) -> None:
@@ -451,10 +496,30 @@ def test_breakdown_uses_exchanges_when_lines_do_not_fit(heist: tuple[Scene, ...]
 def test_breakdown_caps_and_spreads_beats_over_the_whole_scene() -> None:
     action = "\n\n".join(f"Beat {n} happens here. Then more." for n in range(1, 11))
     scene = _scene("INT. HALL - DAY", action)
-    assert len(breakdown_shots(scene)) == 8  # the default cap
+    assert len(breakdown_shots(scene)) == 21  # no silent cap: every sentence has its shot
+    capped = breakdown(scene, max_shots=8)
+    assert len(capped.shots) == 8
+    assert capped.note.startswith("scene 1: 20 beats, more than the 8 shots allowed; 7 beats kept (3 left out)")
+    assert breakdown(scene).note == ""
     shots = breakdown_shots(scene, max_shots=4)
     assert [s.description.split(" happens")[0] for s in shots[1:]] == ["Beat 1", "Beat 5", "Beat 10"]
     assert [s.order for s in breakdown_shots(scene, max_shots=1)] == [1]
+
+
+def test_sentences_are_not_cut_at_abbreviations() -> None:
+    scene = _scene("INT. HALL - DAY", "VARIOUS H.S. of the guests. Mr. Grey meets Dr. Okafor on St. James St. "
+                                      "at 6 a.m. sharp. They shake hands.")
+    assert [shot.description for shot in breakdown_shots(scene)[1:]] == [
+        "VARIOUS H.S. of the guests.", "Mr. Grey meets Dr. Okafor on St. James St. at 6 a.m. sharp.",
+        "They shake hands."]
+
+
+def test_shots_name_who_is_in_frame() -> None:
+    dialogue = (DialogueLine("MAYA", "Go.", action_before=1), DialogueLine("DEX", "Now?", action_before=1))
+    scene = Scene("1", "INT. VAN - NIGHT", "INT", "VAN", "NIGHT", "Maya loads the van. Rain falls.",
+                  characters=("MAYA", "DEX"), dialogue=dialogue)
+    shots = breakdown_shots(scene)
+    assert [shot.characters for shot in shots] == [("MAYA",), ("MAYA",), (), ("MAYA", "DEX"), ("DEX", "MAYA")]
 
 
 @pytest.mark.parametrize(

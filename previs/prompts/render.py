@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from previs.errors import InvalidRequest
 from previs.prompts.model import SPLITS, DroppedSegment, PromptPart, PromptTemplate, RenderedPrompt, StylePreset
 from previs.prompts.tokens import TokenCounter
+from previs.scenes.sentences import split_sentences
 
 _JOIN = ", "
 _TRIM = " ,;:-"
-_SPLIT_RES = {"sentences": re.compile(r"(?<=[.!?])\s+"), "items": re.compile(r"\s*[,;]\s*")}
+_ITEMS_RE = re.compile(r"\s*[,;]\s*")
+_SPLITTERS: dict[str, Callable[[str], list[str]]] = {"sentences": split_sentences, "items": _ITEMS_RE.split}
 NEGATIVE_PART = "negative prompt"
 
 
@@ -82,7 +84,7 @@ class _Segments:
         if not part.split:
             return cls(part, filled, (_format(part.text, filled),))
         (name,) = part.placeholders
-        return cls(part, filled, tuple(s for s in _SPLIT_RES[part.split].split(filled[name]) if s))
+        return cls(part, filled, tuple(s for s in _SPLITTERS[part.split](filled[name]) if s))
 
     def text(self, count: int) -> str:
         if not self.part.split:

@@ -23,7 +23,7 @@ from previs.scenes.model import (
     aspect_ratio,
     validate_shots,
 )
-from previs.scenes.shots import DEFAULT_MAX_SHOTS, breakdown_shots
+from previs.scenes.shots import DEFAULT_MAX_SHOTS, Breakdown, breakdown, breakdown_shots
 from previs.scenes.upload import MAX_SCRIPT_BYTES, ScriptSource, load_screenplay
 
 __all__ = [
@@ -41,8 +41,10 @@ __all__ = [
     "Scene",
     "Screenplay",
     "ScriptSource",
+    "Breakdown",
     "Shot",
     "aspect_ratio",
+    "breakdown",
     "breakdown_shots",
     "load_screenplay",
     "parse_description",

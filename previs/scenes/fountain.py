@@ -11,8 +11,10 @@ scene it sits in and mend the paragraph before screenplain sees it:
 * ``FADE IN:``, ``FADE OUT.``, ``FADE TO BLACK.`` and similar do not end in ``TO:`` and would be action:
   they are forced with ``>`` into transitions, as are uppercase ``... TO:`` lines inside a paragraph;
 * ``. text`` (a period then a non-alphanumeric) is not a forced heading in Fountain: forced into action;
-* ``= synopsis`` lines not right after a heading, ``# section`` lines mixed into a paragraph and ``~lyric``
-  lines would become action: they are removed before classification;
+* ``= synopsis`` lines not right after a heading and ``# section`` lines mixed into a paragraph would become
+  action: they are removed before classification;
+* ``~lyric`` lines under a character cue are that character's dialogue (sung: a ``(singing)`` parenthetical
+  is added), lyrics with no cue are action; a transition with trailing spaces is still a transition;
 * a boneyard or note alone on its lines is removed with those lines, so the paragraph around it stays
   whole (screenplain leaves an empty line that splits dialogue from its cue); a note that runs over
   blank lines is joined onto one line first, so it cannot split into stray action.
@@ -20,6 +22,7 @@ scene it sits in and mend the paragraph before screenplain sees it:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -45,7 +48,12 @@ def _span_re(opener: str, closer: str) -> re.Pattern[str]:
 _BONEYARD_RE = _span_re("/*", "*/")
 _NOTE_RE = _span_re("[[", "]]")
 _MULTILINE_NOTE_RE = re.compile(r"\[\[.*?\]\]", re.DOTALL)
-_SKIPPED_LINE_RE = re.compile(r"^\s*(?:=(?!==)|#|~)")  # synopsis, section or lyric; "===" is a page break
+_SKIPPED_LINE_RE = re.compile(r"^\s*(?:=(?!==)|#)")  # synopsis or section; "===" is a page break
+_LYRIC_RE = re.compile(r"^\s*~\s*")
+SINGING = "singing"
+_LAST_SPEAKER = "@SUNG BY THE LAST SPEAKER"
+PROLOGUE_NUMBER = "0"
+PROLOGUE_HEADING = "PROLOGUE"
 _TRANSITION_RE = re.compile(r"^\s*(?:[^a-z]+ TO:|>.*[^<\s])\s*$")
 _BARE_TRANSITION_RE = re.compile(
     r"^(?:FADE (?:IN|OUT|TO BLACK|TO WHITE)|CUT TO BLACK|SMASH TO BLACK|IRIS (?:IN|OUT)|BACK TO SCENE"
@@ -59,8 +67,10 @@ _CONTINUED = frozenset({"CONTD", "CONT", "CONTINUED", "CONTINUING"})
 def parse_fountain(text: str) -> Screenplay:
     """Parse Fountain source into a Screenplay; raise ScriptImportError when it holds no scene.
 
-    Material before the first scene heading (``FADE IN:``, a cold open without a heading) belongs to no
-    scene and is left out.
+    Action or dialogue before the first scene heading (a cold open) is kept as scene "0", ``PROLOGUE``, and
+    said in the warnings; transitions alone there (``FADE IN:``) are not content. A scene number used twice
+    (compared in upper case: ``#1A#`` and ``#1a#`` are one) is a warning, and the later scene becomes
+    ``<number>-2`` (``-3`` ...), which stays the same on re-import.
     """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
     if not text.strip():
@@ -74,7 +84,7 @@ def parse_fountain(text: str) -> Screenplay:
     title_page = fountain.parse_title_page(title_lines)
     body = lines[len(title_lines) :] if title_page else lines
     paragraphs, notes = _classify(body)
-    scenes = _build_scenes(paragraphs, notes)
+    scenes, warnings = _build_scenes(paragraphs, notes)
     if not scenes:
         raise ScriptImportError(
             "No scene headings were found, so there are no scenes to import. Start each scene with a "
@@ -82,7 +92,7 @@ def parse_fountain(text: str) -> Screenplay:
             "and I/E work too), or force one with a leading period: '.SNIPER SCOPE POV'."
         )
     title = " ".join(_plain(_NOTE_RE.sub("", line)) for line in (title_page or {}).get("Title", []))
-    return Screenplay(title=" ".join(title.split()), scenes=scenes)
+    return Screenplay(title=" ".join(title.split()), scenes=scenes, warnings=warnings)
 
 
 def _classify(lines: list[str]) -> tuple[list[object], dict[int, list[str]]]:
@@ -112,7 +122,7 @@ def _is_blank(line: str) -> bool:
 def _mend(chunk: str) -> Iterator[list[str]]:
     """Yield the paragraph(s) screenplain should see for one blank-line-separated chunk of source."""
     groups: list[list[str]] = [[]]
-    lines = [line for line in chunk.strip("\n").split("\n") if not _SKIPPED_LINE_RE.match(line)]
+    lines = _lyrics([line for line in chunk.strip("\n").split("\n") if not _SKIPPED_LINE_RE.match(line)])
     for index, line in enumerate(lines):
         if _stands_alone(line, first=index == 0):
             groups += [[line], []]
@@ -121,6 +131,34 @@ def _mend(chunk: str) -> Iterator[list[str]]:
     for group in groups:
         if group:
             yield [_forced(group[0])] if len(group) == 1 else group
+
+
+def _lyrics(lines: list[str]) -> list[str]:
+    """``~`` lines without the mark: sung dialogue (``(singing)`` before each run) of the cue above them, or,
+    with no cue, of the scene's last speaker (``_LAST_SPEAKER`` stands in until the scene is built)."""
+    if not any(_LYRIC_RE.match(line) for line in lines):
+        return lines
+    cue = lines[0]
+    if _LYRIC_RE.match(cue) or len(lines) == 1 or not _is_cue(cue):
+        cue, lines = _LAST_SPEAKER, [cue, *lines]
+    out = [cue]
+    for line in lines[1:]:
+        if _LYRIC_RE.match(line):
+            if not _LYRIC_RE.match(out[-1]) and not out[-1].strip().startswith("("):
+                out.append(f"({SINGING})")
+            out.append(line)
+        else:
+            out.append(line)
+    return [_LYRIC_RE.sub("", line).removesuffix("~") for line in out]
+
+
+def _is_cue(line: str) -> bool:
+    """A character cue: an uppercase name (``@`` forces one), extensions aside; not a heading or transition."""
+    stripped = line.strip()
+    if stripped.startswith("@"):
+        return True
+    name = _EXTENSION_RE.sub("", stripped).strip()
+    return name.isupper() and not is_heading(stripped) and not _TRANSITION_RE.match(stripped)
 
 
 def _stands_alone(line: str, *, first: bool) -> bool:
@@ -140,8 +178,8 @@ def _forced(line: str) -> str:
     stripped = line.strip()
     if is_heading(stripped):
         return stripped if stripped.startswith(".") else f".{stripped}"
-    if _BARE_TRANSITION_RE.match(stripped):
-        return f">{stripped}"
+    if _BARE_TRANSITION_RE.match(stripped) or _TRANSITION_RE.match(stripped):
+        return f">{stripped.lstrip('>').strip()}"
     if _FAKE_FORCED_RE.match(stripped):
         return f"!{stripped}"
     return line
@@ -157,15 +195,19 @@ class _Draft:
     dialogue: list[DialogueLine] = field(default_factory=list)
 
 
-def _build_scenes(paragraphs: Iterable[object], notes: dict[int, list[str]]) -> tuple[Scene, ...]:
-    """Group paragraphs under their headings; transitions, centred text and page breaks are not content."""
-    drafts: list[_Draft] = []
+def _build_scenes(
+    paragraphs: Iterable[object], notes: dict[int, list[str]]
+) -> tuple[tuple[Scene, ...], tuple[str, ...]]:
+    """Group paragraphs under their headings; transitions, centred text and page breaks are not content.
+
+    What comes before the first heading is collected as the prologue, kept only when it holds content.
+    """
+    prologue = _Draft(PROLOGUE_NUMBER, PROLOGUE_HEADING)
+    drafts: list[_Draft] = [prologue]
     for paragraph in paragraphs:
         if isinstance(paragraph, Slug):
             number = str(paragraph.scene_number) if paragraph.scene_number else None
             drafts.append(_Draft(number, " ".join(str(paragraph.line).split())))
-        elif not drafts:
-            continue
         elif isinstance(paragraph, Action) and not paragraph.centered:
             text = "\n".join(_plain(line) for line in paragraph.lines).strip()
             if text:
@@ -173,16 +215,30 @@ def _build_scenes(paragraphs: Iterable[object], notes: dict[int, list[str]]) -> 
         elif isinstance(paragraph, Dialog | DualDialog):
             pair = (paragraph.left, paragraph.right) if isinstance(paragraph, DualDialog) else (paragraph,)
             for dialog in pair:
-                drafts[-1].dialogue.extend(_dialogue_lines(dialog, len(drafts[-1].action)))
-    return _finish(drafts, notes)
+                lines = _dialogue_lines(dialog, len(drafts[-1].action))
+                if lines and lines[0].character == _LAST_SPEAKER[1:]:
+                    lines = _sung_on(drafts[-1], lines)
+                drafts[-1].dialogue.extend(lines)
+    warnings: list[str] = []
+    kept_prologue = len(drafts) > 1 and bool(prologue.action or prologue.dialogue)
+    if kept_prologue:
+        warnings.append(f"the text before the first scene heading is kept as scene {PROLOGUE_NUMBER} "
+                        f"({PROLOGUE_HEADING})")
+    scenes = _finish(drafts if kept_prologue else drafts[1:], notes, first_index=-1 if kept_prologue else 0)
+    return _renumber_duplicates(scenes, warnings), tuple(warnings)
 
 
-def _finish(drafts: list[_Draft], notes: dict[int, list[str]]) -> tuple[Scene, ...]:
-    """Number the scenes (refusing a number used twice), split their headings and freeze them."""
+def _finish(drafts: list[_Draft], notes: dict[int, list[str]], *, first_index: int) -> list[Scene]:
+    """Number the scenes, split their headings and freeze them; ``first_index`` is the first draft's notes key."""
     scenes: list[Scene] = []
     last_number = 0
     previous_time = ""
-    for index, draft in enumerate(drafts):
+    for index, draft in enumerate(drafts, start=first_index):
+        if index == -1:
+            scenes.append(Scene(PROLOGUE_NUMBER, PROLOGUE_HEADING, "", "", "", "\n\n".join(draft.action),
+                                tuple(dict.fromkeys(line.character for line in draft.dialogue)),
+                                tuple(notes.get(index, ())), tuple(draft.dialogue)))
+            continue
         number = draft.number or str(last_number + 1)
         digits = re.search(r"\d+", number)
         last_number = int(digits.group()) if digits else last_number
@@ -201,24 +257,41 @@ def _finish(drafts: list[_Draft], notes: dict[int, list[str]]) -> tuple[Scene, .
                 dialogue=tuple(draft.dialogue),
             )
         )
-    _refuse_duplicate_numbers(scenes)
-    return tuple(scenes)
+    return scenes
 
 
-def _refuse_duplicate_numbers(scenes: list[Scene]) -> None:
-    """Storage updates scenes by number on re-import, so two scenes with one number cannot both be kept."""
+def _renumber_duplicates(scenes: list[Scene], warnings: list[str]) -> tuple[Scene, ...]:
+    """Storage updates scenes by number on re-import, so a number used again is made unique and reported."""
     first: dict[str, int] = {}
+    taken = {scene.number for scene in scenes}
+    out: list[Scene] = []
     for position, scene in enumerate(scenes, start=1):
         if scene.number not in first:
             first[scene.number] = position
+            out.append(scene)
             continue
+        copy = 2
+        while f"{scene.number}-{copy}" in taken:
+            copy += 1
+        number = f"{scene.number}-{copy}"
+        taken.add(number)
         earlier = scenes[first[scene.number] - 1]
-        raise ScriptImportError(
-            f"Scene number {scene.number!r} is used twice: by scene {first[scene.number]} of the script "
-            f"({earlier.heading!r}) and by scene {position} ({scene.heading!r}). Scenes without a number "
-            f"count on from the one before, so give each a unique number at the end of its heading, "
-            f"e.g. '{scene.heading} #{scene.number}A#'."
+        warnings.append(
+            f"scene number {scene.number!r} is used twice: by scene {first[scene.number]} of the script "
+            f"({earlier.heading!r}) and by scene {position} ({scene.heading!r}); the second is imported as "
+            f"{number!r}; to choose another, end its heading with it, e.g. '{scene.heading} #{scene.number}B#'"
         )
+        out.append(dataclasses.replace(scene, number=number))
+    return tuple(out)
+
+
+def _sung_on(draft: _Draft, lines: list[DialogueLine]) -> list[DialogueLine]:
+    """Lyrics with no cue: sung by the scene's last speaker; before anyone speaks they are action."""
+    if not draft.dialogue:
+        draft.action.append(" ".join(line.text for line in lines))
+        return []
+    last = draft.dialogue[-1]
+    return [dataclasses.replace(line, character=last.character, extension=last.extension) for line in lines]
 
 
 def _dialogue_lines(dialog: Dialog, action_before: int) -> list[DialogueLine]:

@@ -68,7 +68,7 @@ def split_heading(heading: str, previous_time: str = "") -> tuple[str, str, str]
     text = " ".join(heading.split())
     match = _SETTING_RE.match(text)
     setting = _setting_name(match.group("setting")) if match else ""
-    rest = text[match.end() :] if match else text.lstrip(".")
+    rest = (text[match.end() :] if match else text.lstrip(".")).lstrip(" -–—")  # "INT - HOUSE": no "-"
     segments = [s for s in _SEPARATOR_RE.split(rest) if s]
     continuity = False
     while len(segments) > 1 and _CONTINUITY_RE.match(_bare(segments[-1])):

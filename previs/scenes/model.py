@@ -157,10 +157,12 @@ class Scene:
 
 @dataclass(frozen=True)
 class Screenplay:
-    """An imported script: its title page title ("" when it has none) and its scenes in order."""
+    """An imported script: its title page title ("" when it has none), its scenes in order, and ``warnings``:
+    what the import decided for the user that they should know (a renumbered duplicate, a kept prologue)."""
 
     title: str
     scenes: tuple[Scene, ...]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
