@@ -49,7 +49,7 @@ def test_shipped_prompts_load_from_the_repository(library: PromptLibrary) -> Non
     assert [(t.ref, t.kind, t.default_style) for t in library.templates] == [
         ("costume_concept@1", "costume", "concept_art"),
         ("set_concept@1", "set", "concept_art"),
-        ("storyboard_frame@1", "storyboard", "pencil_storyboard"),
+        ("storyboard_frame@2", "storyboard", "pencil_storyboard"),
     ]
     assert [s.id for s in library.styles] == [
         "blueprint",
@@ -145,19 +145,30 @@ def test_storyboard_frame_for_a_shot(library: PromptLibrary, heist: tuple[Scene,
     prompt = library.render("storyboard", scene=heist[0], shot=shot, count_tokens=words_and_ends, token_limit=200)
     assert prompt.prompt == (
         "storyboard frame, medium close-up shot, over-the-shoulder shot, Over Maya's shoulder onto Dex "
-        "(whispering), exterior Harbour Warehouse, night, pencil storyboard sketch, loose graphite lines, "
-        "greyscale, rough shading, with Maya, Dex"
+        "(whispering), with Dex, Maya, exterior Harbour Warehouse, night, pencil storyboard sketch, loose graphite "
+        "lines, greyscale, rough shading"
     )
     assert prompt.dropped == () and prompt.summary == ""
 
 
+def test_storyboard_prompts_name_who_is_in_frame_and_say_the_location_once(
+        library: PromptLibrary, heist: tuple[Scene, ...]) -> None:
+    establishing = breakdown_shots(heist[0])[0]  # "Establishing shot of Harbour Warehouse (exterior, night)"
+    prompt = library.render("storyboard", scene=heist[0], shot=establishing, count_tokens=words_and_ends,
+                            token_limit=200).prompt
+    assert prompt.count("Harbour Warehouse") == 1 and prompt.count("night") == 1
+    lone = Shot(1, "Dex waits.", "close-up", "eye level", characters=("DEX",))
+    tight = library.render("storyboard", scene=heist[0], shot=lone, count_tokens=words_and_ends, token_limit=30)
+    assert "with Dex" in tight.prompt  # who is in frame outranks the scene's style of place
+
+
 def test_storyboard_drops_cast_names_one_by_one_from_the_end(library: PromptLibrary) -> None:
     scene = Scene("1", "INT. HALL - DAY", "INT", "HALL", "DAY", characters=("ANA", "BO", "CY", "DEE"))
-    shot = Shot(2, "Ana waits.", "medium", "eye level")
+    shot = Shot(2, "Ana waits.", "medium", "eye level", characters=scene.characters)
     full = library.render("storyboard", scene=scene, shot=shot, count_tokens=words_and_ends, token_limit=200)
     limit = words_and_ends(full.prompt) - 2  # two names too many
     prompt = library.render("storyboard", scene=scene, shot=shot, count_tokens=words_and_ends, token_limit=limit)
-    assert prompt.prompt.endswith("with Ana, Bo")
+    assert "Ana waits., with Ana, Bo, interior Hall" in prompt.prompt
     assert prompt.dropped == (DroppedSegment("characters", "Cy"), DroppedSegment("characters", "Dee"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from previs.errors import InvalidRequest
@@ -51,7 +52,8 @@ def request_fields(
     """The placeholder values for one request, whitespace-normalised; checks the inputs fit the kind.
 
     Shouted heading text is re-cased ("HARBOUR WAREHOUSE" → "Harbour Warehouse") and INT/EXT spelled out,
-    because text encoders read words, not screenplay conventions.
+    because text encoders read words, not screenplay conventions. A storyboard frame names the shot's
+    characters (who is in frame), and leaves out setting, location or time the shot's description already says.
     """
     _check_inputs(kind, scene, shot, costume)
     values = {STYLE_FIELD: style_text}
@@ -68,7 +70,9 @@ def request_fields(
             "shot": shot.description,
             "shot_size": shot.size,
             "camera_angle": _ANGLE_WORDS.get(shot.angle, shot.angle),
+            "characters": ", ".join(readable(name) for name in shot.characters),
         }
+        values |= {name: "" for name in ("setting", "location", "time_of_day") if _says(shot.description, values[name])}
     if costume is not None:
         values |= {
             "garment": costume.garment,
@@ -78,6 +82,11 @@ def request_fields(
             "character": readable(costume.character),
         }
     return {name: " ".join(value.split()) for name, value in values.items() if name in PLACEHOLDERS[kind]}
+
+
+def _says(description: str, value: str) -> bool:
+    """Whether the shot's description already says ``value`` (whole words, any case): then it is not repeated."""
+    return bool(value.strip()) and re.search(rf"(?<!\w){re.escape(value.strip())}(?!\w)", description, re.I) is not None
 
 
 def _check_inputs(kind: str, scene: Scene | None, shot: Shot | None, costume: CostumeDetails | None) -> None:

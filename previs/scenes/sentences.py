@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms mx dr st jr sr prof capt sgt lt col gen gov rev fr mt ft ave blvd rd vs etc approx dept "
-    "inc ltd co corp det insp supt cpl pvt adm cmdr".split()
-)
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "mx", "dr", "st", "jr", "sr", "prof", "capt", "sgt", "lt", "col", "gen", "gov", "rev", "fr",
+    "mt", "ft", "ave", "blvd", "rd", "vs", "etc", "approx", "dept", "inc", "ltd", "co", "corp", "det", "insp",
+    "supt", "cpl", "pvt", "adm", "cmdr",
+})
 """Words that end in a period without ending a sentence (compared lower-case, without the period)."""
 
 _END_RE = re.compile(r"(?<=[.!?])(?P<close>[\"'’”)]?)\s+(?=[\"'‘“(]?[A-Z0-9])")

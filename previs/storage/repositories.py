@@ -361,21 +361,31 @@ class SceneRepository:
         return scene, created
 
     def replace_shots(self, scene: Scene, shots: Sequence[dict[str, Any]]) -> None:
-        """Shots are updated in place by position (frames keep pointing at them); surplus ones are removed and
-        their frames keep the scene but lose the shot."""
-        existing = {shot.position: shot for shot in scene.shots}
+        """The scene's shots become ``shots``, in order. One with an ``id`` is that row, moved to its place (its
+        frames follow it); the others update the rows left over in position order (frames keep pointing at
+        them), or are added. Rows left over after that are removed; their frames keep the scene, lose the shot.
+        """
+        by_id = {shot.id: shot for shot in scene.shots}
+        named = {fields["id"] for fields in shots if fields.get("id") is not None}
+        spare = [shot for shot in scene.shots if shot.id not in named]
+        for shot in scene.shots:  # out of the way of (scene_id, position) first: rows may swap places
+            shot.position = -shot.position
+        self._session.flush()
         for position, fields in enumerate(shots, start=1):
-            shot = existing.pop(position, None)
-            if shot is None:
-                scene.shots.append(Shot(position=position, **fields))
-            else:
-                for name, value in fields.items():
-                    setattr(shot, name, value)
-        for shot in existing.values():
+            values = {name: value for name, value in fields.items() if name != "id"}
+            row = by_id[fields["id"]] if fields.get("id") is not None else (spare.pop(0) if spare else None)
+            if row is None:
+                scene.shots.append(Shot(position=position, **values))
+                continue
+            row.position = position
+            for name, value in values.items():
+                setattr(row, name, value)
+        for shot in spare:
             for frame in self._session.scalars(select(Frame).where(Frame.shot_id == shot.id)):
                 frame.shot_id = None
             scene.shots.remove(shot)
         self._session.flush()
+        scene.shots.sort(key=lambda shot: shot.position)
 
     def find(self, project: Project, number: str) -> Scene | None:
         return self._session.scalar(select(Scene).where(Scene.project_id == project.id, Scene.number == number))

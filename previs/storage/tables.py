@@ -279,6 +279,10 @@ class Shot(Base):
     size: Mapped[str] = mapped_column(String(40))
     angle: Mapped[str] = mapped_column(String(40))
     dialogue: Mapped[str] = mapped_column(Text, default="")
+    lens_mm: Mapped[int] = mapped_column(Integer, default=50)
+    movement: Mapped[str] = mapped_column(String(40), default="static")
+    characters: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)  # a user's shot: re-imports keep it
 
     scene: Mapped[Scene] = relationship(back_populates="shots")
 
