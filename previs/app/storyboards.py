@@ -32,10 +32,25 @@ from previs.generation.limits import MAX_SEED
 from previs.prompts import PromptLibrary
 from previs.provenance.record import FrameRecord
 from previs.sheets.render import Panel, SheetHeader, render_pdf, render_png_pages
+from previs.sheets.shotlist import ShotListRow, shot_list_csv, shot_list_pdf
 from previs.storage import Database, FileStore, Frame, UnitOfWork
 
 DEFAULT_STYLE = "pencil_storyboard"
 POLL_SECONDS = 1.0  # how often a waiting job looks again at the job it waits for
+
+
+@dataclass(frozen=True)
+class ShotList:
+    """A project's (or a scene's) shot list: its rows, as CSV or as a printable PDF."""
+
+    title: str
+    rows: list[ShotListRow]
+
+    def csv(self) -> bytes:
+        return shot_list_csv(self.rows)
+
+    def pdf(self) -> bytes:
+        return shot_list_pdf(self.rows, title=self.title)
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,26 @@ class StoryboardDesk:
         except _ShotDrawn as drawn:
             return drawn.frame_id, True
         return frames[0].id, False
+
+    def shot_list(self, project: str, scene: str | None = None, *, actor: Actor) -> ShotList:
+        """Every shot of the project (or of one scene) with its camera block, and the frame a sheet would print:
+        its select, else its newest storyboard frame, with that frame's review status."""
+        actor.require(Action.VIEW)
+        infos = ([self._scenes.scene(project, scene, actor=actor)] if scene is not None
+                 else self._scenes.scenes(project, actor=actor))
+        rows = []
+        with self._database.unit_of_work() as work:
+            for info in infos:
+                for shot in info.shots:
+                    frames = [frame for frame in work.scenes.frames_of_shot(shot.id) if frame.kind == "storyboard"]
+                    chosen = select_of(work, frames) or (frames[-1] if frames else None)
+                    status = current_statuses(work, [chosen.id])[chosen.id].replace("_", " ") if chosen else "not drawn"
+                    rows.append(ShotListRow(
+                        info.number, str(shot.order), shot.size, shot.angle, f"{shot.lens_mm} mm", shot.movement,
+                        shot.description, shot.dialogue, ", ".join(shot.characters), status,
+                        str(chosen.id) if chosen else ""))
+        where = f"scene {infos[0].number} — {infos[0].heading}" if scene is not None else f"{len(infos)} scenes"
+        return ShotList(f"{project} — shot list, {where}", rows)
 
     def sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
               style: str | None = None, actor: Actor) -> Sheet:

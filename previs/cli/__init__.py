@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from previs.cli import fitting, frames, init, provenance, review, scenes, storyboard
+from previs.cli import fitting, frames, init, provenance, review, scenes, shots, storyboard
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.cli.users import users_app
@@ -53,6 +53,7 @@ app.command()(frames.styles)
 app.command("import-script")(scenes.import_script)
 app.command()(scenes.scenes)
 app.command()(storyboard.storyboard)
+app.command()(shots.shotlist)
 app.command()(fitting.fit)
 app.command()(fitting.figures)
 app.command()(provenance.verify)
@@ -62,6 +63,7 @@ app.command()(review.review)
 app.add_typer(consent_app, name="consent")
 app.add_typer(provenance.ledger_app, name="ledger")
 app.add_typer(users_app, name="users")
+app.add_typer(shots.shot_app, name="shot")
 
 
 def main(argv: list[str] | None = None) -> int:
