@@ -66,7 +66,7 @@ def test_add_move_and_remove_keep_every_shot_s_frames(heist: Studio) -> None:
     drawn = first.shots[1].id
     added = heist.scenes.add_shot("Heist", "2", description="Insert: the van's plate.", size="insert", at=1,
                                   characters=["DEX"], actor=admin)
-    assert [s.description for s in added.shots][0] == "Insert: the van's plate."
+    assert added.shots[0].description == "Insert: the van's plate."
     assert added.shots[0].lens_mm == 100 and added.shots[2].id == drawn  # moved down one, same row
     moved = heist.scenes.move_shot("Heist", "2", 3, 1, actor=admin)
     assert moved.shots[0].id == drawn and moved.shots[0].edited

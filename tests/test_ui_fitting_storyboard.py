@@ -197,3 +197,23 @@ def test_the_endpoints_are_named(pat: Client) -> None:
     assert {"/fit_costume", "/fitting_subject", "/import_script", "/list_scenes", "/build_storyboard",
             "/storyboard_sheet"} <= named
     assert not any(endpoint.startswith("/storyboard_sheet_") for endpoint in named), "the chained sheet is private"
+
+
+def test_the_tab_edits_camera_blocks_and_hands_out_the_shot_list(pat: Client) -> None:
+    name = project()
+    pat.predict(name, None, LIGHTHOUSE, api_name="/import_script")
+    shown = pat.predict(name, "1", api_name="/show_shots")
+    assert shown["headers"][:3] == ["Shot", "Size", "Lens (mm)"] and shown["data"][0][:3] == [1, "wide", 24]
+    table = pat.predict(name, "1", 2, "close-up", "low angle", "", "dolly in", "", "KEEPER", "save",
+                        api_name="/edit_shot")
+    assert table["data"][1][:5] == [2, "close-up", 85, "low angle", "dolly in"]
+    assert table["data"][1][6:] == ["KEEPER", "yes"]
+    added = pat.predict(name, "1", 0, "insert", "", "100", "", "The lantern's wick.", "", "add", api_name="/edit_shot")
+    assert added["data"][-1][:2] == [3, "insert"]
+    moved = pat.predict(name, "1", 3, 1, api_name="/move_shot")
+    assert moved["data"][0][5] == "The lantern's wick."
+    assert "lens must be a whole number of mm from 8 to 600, got 2000" in refusal(
+        pat.predict, name, "1", 1, "", "", "2000", "", "", "", "save", api_name="/edit_shot")
+    listed = pat.predict(name, "1", "PDF", api_name="/shot_list")
+    text = PdfReader(listed).pages[0].extract_text()
+    assert "85 mm" in text and "dolly in" in text and "not drawn" in text

@@ -17,12 +17,14 @@ from previs.app.requests import DEFAULT_PROJECT
 from previs.app.scenes import SceneInfo
 from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardBusy, StoryboardRequest
 from previs.errors import InvalidRequest
+from previs.scenes import CAMERA_ANGLES, CAMERA_MOVEMENTS, SHOT_SIZES
 from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.downloads import served_file
 from previs.ui.inputs import SIZES, whole_number
 
 PAGE_SIZES = ("A4", "Letter")
 SCENE_COLUMNS = ["Scene", "Heading", "Characters", "Shots"]
+SHOT_COLUMNS = ["Shot", "Size", "Lens (mm)", "Angle", "Movement", "Description", "Characters", "Edited"]
 
 # What listing scenes shows: the scenes table and the scene picker (its choices updated).
 Listed = tuple[list[list[Any]], dict[str, Any]]
@@ -35,6 +37,16 @@ Laid = tuple[list[tuple[Any, str]], str, str]
 def _listed(scenes: list[SceneInfo]) -> Listed:
     rows = [[scene.number, scene.heading, ", ".join(scene.characters), len(scene.shots)] for scene in scenes]
     return rows, gr.update(choices=[(f"{s.number} — {s.heading}", s.number) for s in scenes], value=[])
+
+
+def _shots(scene: SceneInfo) -> list[list[Any]]:
+    return [[shot.order, shot.size, shot.lens_mm, shot.angle, shot.movement, shot.description,
+             ", ".join(shot.characters), "yes" if shot.edited else ""] for shot in scene.shots]
+
+
+def _blank(text: str) -> str | None:
+    """An editor field left empty keeps the shot's value."""
+    return text.strip() or None
 
 
 def _script(file: str | None, text: str) -> bytes | None:
@@ -66,6 +78,7 @@ def build(ui: UiContext) -> None:
                    f"{len(report.updated)} updated.")
         if report.not_in_script:
             summary += f" Stored scenes not in this script (kept): {', '.join(report.not_in_script)}."
+        summary += "".join(f"\n- {warning}" for warning in report.warnings)
         return (summary, *_listed(studio.scenes.scenes(report.project, actor=actor)))
 
     def list_scenes(actor: Actor, project: str) -> Listed:
@@ -112,6 +125,38 @@ def build(ui: UiContext) -> None:
             note += f" Not drawn yet: {', '.join(sheet.missing)}."
         return pages, served_file(pdf, sheet.pdf, name), note
 
+    def edit_shot(actor: Actor, project: str, scene: str, shot: float, size: str, angle: str, lens: str,
+                  movement: str, description: str, characters: str, change: str) -> list[list[Any]]:
+        """Save (blank fields keep their value), add (at the position, 0: last) or remove a shot; then the shots."""
+        desk, project, order = studio.scenes, project or DEFAULT_PROJECT, int(shot or 0)
+        lens_mm = whole_number(lens, "lens", "type the focal length in mm, e.g. 50, or leave it blank")
+        names = None if not characters.strip() else [name.strip() for name in characters.split(",") if name.strip()]
+        if change == "add":
+            info = desk.add_shot(project, scene, description=description, size=size or "medium",
+                                 angle=angle or "eye level", lens_mm=lens_mm or 0, movement=movement or "static",
+                                 characters=names or [], at=order or None, actor=actor)
+        elif change == "remove":
+            info = desk.remove_shot(project, scene, order, actor=actor)
+        else:
+            info = desk.edit_shot(project, scene, order, size=size or None, angle=angle or None, lens_mm=lens_mm,
+                                  movement=movement or None, description=_blank(description), characters=names,
+                                  actor=actor)
+        return _shots(info)
+
+    def move_shot(actor: Actor, project: str, scene: str, shot: float, to: float) -> list[list[Any]]:
+        return _shots(studio.scenes.move_shot(project or DEFAULT_PROJECT, scene, int(shot), int(to), actor=actor))
+
+    def show_shots(actor: Actor, project: str, scene: str) -> list[list[Any]]:
+        return _shots(studio.scenes.scene(project or DEFAULT_PROJECT, scene, actor=actor))
+
+    def shot_list(actor: Actor, project: str, scene: str, kind: str) -> str:
+        """The shot list (one scene, or the project when no scene is typed) as a CSV or PDF download."""
+        listed = studio.storyboards.shot_list(project or DEFAULT_PROJECT, scene.strip() or None, actor=actor)
+        stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        if kind == "PDF":
+            return served_file(shot_list_file, listed.pdf(), f"previs-shotlist-{stamp}.pdf")
+        return served_file(shot_list_file, listed.csv(), f"previs-shotlist-{stamp}.csv")
+
     with gr.Row():
         with gr.Column(scale=2):
             project = gr.Textbox(label="Project", value=DEFAULT_PROJECT, elem_id="storyboard-project")
@@ -145,6 +190,34 @@ def build(ui: UiContext) -> None:
                                elem_id="storyboard-pages")
             pdf = gr.File(label="Sheet (PDF)", interactive=False, elem_id="storyboard-pdf")
             sheet_note = gr.Markdown(elem_id="storyboard-sheet-note")
+    with gr.Accordion("Shots and camera blocks", open=False):
+        with gr.Row():
+            shot_scene = gr.Textbox(label="Scene", placeholder="12A", elem_id="shot-scene")
+            shot_order = gr.Number(label="Shot (position)", value=1, precision=0, minimum=0, elem_id="shot-order")
+            shot_size = gr.Dropdown(["", *SHOT_SIZES], value="", label="Size", elem_id="shot-size")
+            shot_angle = gr.Dropdown(["", *CAMERA_ANGLES], value="", label="Angle", elem_id="shot-angle")
+            shot_lens = gr.Textbox(label="Lens (mm)", placeholder="size's default", elem_id="shot-lens")
+            shot_movement = gr.Dropdown(["", *CAMERA_MOVEMENTS], value="", label="Movement", elem_id="shot-movement")
+        with gr.Row():
+            shot_description = gr.Textbox(label="Description", placeholder="blank: keep", scale=3)
+            shot_characters = gr.Textbox(label="Characters in frame", placeholder="MAYA, DEX")
+            shot_change = gr.Radio(["save", "add", "remove"], value="save", label="Change")
+            shot_to = gr.Number(label="Move to", value=1, precision=0, minimum=1)
+        with gr.Row():
+            shots_button = gr.Button("Show shots", elem_id="shots-show")
+            change_button = gr.Button("Apply change", elem_id="shots-change")
+            move_button = gr.Button("Move shot", elem_id="shots-move")
+            list_kind = gr.Radio(["CSV", "PDF"], value="CSV", label="Shot list")
+            shot_list_button = gr.Button("Download shot list", elem_id="shots-list")
+        shot_table = gr.Dataframe(headers=SHOT_COLUMNS, interactive=False, label="Shots", elem_id="shots-table")
+        shot_list_file = gr.File(label="Shot list", interactive=False, elem_id="shots-list-file")
+    shot_key = [project, shot_scene]
+    shots_button.click(ui.handler(show_shots), shot_key, [shot_table], api_name="show_shots")
+    change_button.click(ui.handler(edit_shot), [*shot_key, shot_order, shot_size, shot_angle, shot_lens,
+                                                shot_movement, shot_description, shot_characters, shot_change],
+                        [shot_table], api_name="edit_shot")
+    move_button.click(ui.handler(move_shot), [*shot_key, shot_order, shot_to], [shot_table], api_name="move_shot")
+    shot_list_button.click(ui.handler(shot_list), [*shot_key, list_kind], [shot_list_file], api_name="shot_list")
 
     laid = [pages, pdf, sheet_note]
     sheet_inputs = [project, scenes, style, columns, page_size]
