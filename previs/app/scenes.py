@@ -191,7 +191,7 @@ class SceneDesk:
             before = _shot_info(target)
             if lens_mm is None and size is not None and before.lens_mm == DEFAULT_LENS_MM.get(before.size):
                 lens_mm = DEFAULT_LENS_MM.get(size, before.lens_mm)
-            changes = {name: value for name, value in (
+            changes: dict[str, Any] = {name: value for name, value in (
                 ("size", size), ("angle", angle), ("lens_mm", lens_mm), ("movement", movement),
                 ("description", description), ("dialogue", dialogue),
                 ("characters", None if characters is None else tuple(name.strip() for name in characters)),
