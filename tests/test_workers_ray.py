@@ -6,6 +6,7 @@ test opens its own studio on it. The trust core stays in the studio process: the
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -19,11 +20,12 @@ from previs.access.permissions import Actor, Role
 from previs.app.requests import FrameInfo, FrameRequest
 from previs.app.storyboards import ShotProgress, StoryboardRequest
 from previs.app.studio import Studio, open_studio
-from previs.errors import ConsentRefused
+from previs.errors import ConsentRefused, InvalidRequest
 from previs.generation.generator import Generator
 from previs.generation.workers.ray_pool import RayWorkers
 from previs.settings import Settings, WorkerMode
 from tests.crash_support import check_whole
+from tests.test_cli import in_process
 from tests.test_scene_desk import THREE_SCENES
 
 PRODUCER = Actor("priya", Role.PRODUCER)
@@ -134,3 +136,18 @@ def test_a_worker_process_holds_no_secret_of_the_studio(pool: RayWorkers) -> Non
         for value in SECRETS.values():
             assert value not in exposed
         assert "s3cret" not in exposed and "/srv/previs-home" not in exposed
+
+
+def test_workers_settings_are_checked_and_the_cli_lists_the_in_process_worker(
+        settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for wrong in ("ray-local:0", "ray-local", "dask"):
+        with pytest.raises(InvalidRequest, match=r"^PREVIS_WORKERS=.* use local, ray .* or ray-local:N"):
+            Settings.from_env({"PREVIS_WORKERS": wrong})
+    chosen = Settings.from_env({"PREVIS_WORKERS": "ray-local:2", "PREVIS_WORKER_MODELS": "sd15, previs-tiny"})
+    assert chosen.workers == WorkerMode("ray-local", 2) and chosen.kept_models == ("sd15", "previs-tiny")
+    monkeypatch.setenv("PREVIS_DEVICE", "cpu")
+    code, out, _ = in_process(settings, capsys, monkeypatch, "workers", "--json")
+    listed = json.loads(out)
+    assert code == 0 and listed["mode"] == "local"
+    assert [(w["id"], w["device"], w["model"], w["state"]) for w in listed["workers"]] == [
+        ("local", "not loaded yet", "previs-tiny", "idle")]
