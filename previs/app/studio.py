@@ -104,7 +104,11 @@ def open_studio(settings: Settings, *, generator: Generator | None = None, worke
     recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)
     if opened.read_only is None:  # finish or undo what a process that died left (staged files, file moves)
         recover(database, home, recorder)
-    owned = open_pool(settings) if workers is None else None
+    try:
+        owned = open_pool(settings) if workers is None else None
+    except BaseException:
+        database.close()
+        raise
     pool = workers or owned
     models = ModelDesk(settings, generator or Generator(
         settings.model, settings.models_dir, device="cpu" if pool is not None else settings.device,
