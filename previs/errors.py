@@ -9,6 +9,7 @@ Front ends catch ``PrevisError`` and show its message; anything else is a bug.
     │   └── TemplateError     a prompt template file is malformed
     ├── NotFound              a named project, frame, performer, grant, ... does not exist
     ├── ModelUnavailable      the configured model cannot be loaded (not cached, no network, bad folder)
+    ├── WorkersUnavailable    the generation workers cannot draw (no cluster, every worker lost): nothing stored
     ├── ConsentRefused        the consent gate refused a use of a performer's likeness
     ├── PermissionDenied      the user's role does not allow the action
     ├── JobInProgress         another job is doing this work now: the message says whose and since when
@@ -51,6 +52,10 @@ class NotFound(PrevisError, LookupError):
 
 class ModelUnavailable(PrevisError):
     """The configured model cannot be loaded; the message says which, why and how to fix it."""
+
+
+class WorkersUnavailable(PrevisError):
+    """The generation workers (a Ray cluster) cannot be reached or kept failing; nothing was stored."""
 
 
 class ConsentRefused(PrevisError):

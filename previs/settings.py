@@ -50,6 +50,32 @@ class FastPaths:
         return {"vae_tiling": width * height > limit, "vae_slicing": images * width * height > limit}
 
 
+MAX_LOCAL_WORKERS = 64
+
+
+@dataclass(frozen=True)
+class WorkerMode:
+    """PREVIS_WORKERS: ``local`` (the in-process generator), ``ray`` (join the cluster at RAY_ADDRESS) or
+    ``ray-local:N`` (start a local Ray cluster with N workers)."""
+
+    kind: str  # local | ray | ray-local
+    count: int | None = None  # ray-local only
+
+    @classmethod
+    def parse(cls, value: str) -> WorkerMode:
+        text = value.strip().lower()
+        if text in ("local", "ray"):
+            return cls(text)
+        name, _, count = text.partition(":")
+        if name == "ray-local" and count.isdigit() and 1 <= int(count) <= MAX_LOCAL_WORKERS:
+            return cls(name, int(count))
+        raise InvalidRequest(f"PREVIS_WORKERS={value!r} is not understood: use local, ray (joins RAY_ADDRESS) or "
+                             f"ray-local:N with N from 1 to {MAX_LOCAL_WORKERS}")
+
+    def __str__(self) -> str:
+        return self.kind if self.count is None else f"{self.kind}:{self.count}"
+
+
 def default_home(environ: Mapping[str, str]) -> Path:
     data = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data) / "previs"
@@ -73,6 +99,9 @@ class SettingsOverrides(TypedDict, total=False):
     allowed_hosts: tuple[str, ...] | None
     session_idle_minutes: float | None
     session_max_hours: float | None
+    workers: WorkerMode | None
+    worker_models: tuple[str, ...] | None
+    ray_address: str | None
 
 
 @dataclass(frozen=True)
@@ -96,6 +125,10 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     session_idle_minutes: float = DEFAULT_SESSION_IDLE_MINUTES
     session_max_hours: float = DEFAULT_SESSION_MAX_HOURS
+    # Who draws (generation/workers/): the in-process generator, or Ray actors holding loaded models.
+    workers: WorkerMode = field(default_factory=lambda: WorkerMode("local"))
+    worker_models: tuple[str, ...] = ()  # models the Ray pool keeps loaded; empty: the studio's model
+    ray_address: str | None = None  # PREVIS_WORKERS=ray: the cluster to join (RAY_ADDRESS); None: "auto"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -104,7 +137,7 @@ class Settings:
         PREVIS_MODELS_DIR, PREVIS_CONSENT_POLICY, PREVIS_SIGNING_CERT, PREVIS_SIGNING_KEY, PREVIS_STUDIO_NAME,
         the fast paths: PREVIS_BATCHING, PREVIS_ATTENTION, PREVIS_CHANNELS_LAST, PREVIS_COMPILE,
         PREVIS_VAE_TILING_ABOVE, and the UI server's PREVIS_ALLOWED_HOSTS, PREVIS_SESSION_IDLE_MINUTES,
-        PREVIS_SESSION_MAX_HOURS."""
+        PREVIS_SESSION_MAX_HOURS, and the generation workers' PREVIS_WORKERS, PREVIS_WORKER_MODELS, RAY_ADDRESS."""
         env = os.environ if environ is None else environ
         settings = cls(
             home=Path(env.get("PREVIS_HOME") or default_home(env)).expanduser(),
@@ -122,6 +155,10 @@ class Settings:
             allowed_hosts=allowed_hosts(env.get("PREVIS_ALLOWED_HOSTS") or ""),
             session_idle_minutes=_positive(env, "PREVIS_SESSION_IDLE_MINUTES", DEFAULT_SESSION_IDLE_MINUTES),
             session_max_hours=_positive(env, "PREVIS_SESSION_MAX_HOURS", DEFAULT_SESSION_MAX_HOURS),
+            workers=WorkerMode.parse(env.get("PREVIS_WORKERS") or "local"),
+            worker_models=tuple(name.strip() for name in (env.get("PREVIS_WORKER_MODELS") or "").split(",")
+                                if name.strip()),
+            ray_address=env.get("RAY_ADDRESS") or None,
         )
         # Each value was checked against SettingsOverrides; dropping the Nones loses the per-key types.
         given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
@@ -136,6 +173,11 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.models_path or self.home / "models"
+
+    @property
+    def kept_models(self) -> tuple[str, ...]:
+        """The models a worker pool keeps loaded: PREVIS_WORKER_MODELS, else the studio's own model."""
+        return self.worker_models or (self.model,)
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

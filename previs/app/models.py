@@ -10,6 +10,8 @@ from previs.errors import ModelUnavailable
 from previs.generation.generator import Generator
 from previs.generation.limits import TINY_MODEL, GeneratedImage, GenerationRequest
 from previs.generation.models import PRESETS, TINY_NOTICE, is_available_offline, resolve_model
+from previs.generation.workers import WorkerInfo, WorkerPool
+from previs.generation.workers.local import LocalWorkers
 from previs.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,10 +23,22 @@ class ModelDesk:
     Model status and presets are configuration anyone signed in may see, so these calls take no actor.
     """
 
-    def __init__(self, settings: Settings, generator: Generator):
+    def __init__(self, settings: Settings, generator: Generator, workers: WorkerPool | None = None):
+        """``workers``: who draws (a Ray pool); None: ``generator`` itself, in this process. Either way the
+        generator here is the one whose tokenizers the gate reads."""
         self._settings = settings
         self._generator = generator
+        self._workers: WorkerPool = workers or LocalWorkers(lambda: self._generator)
         self._fallback_warning = ""
+
+    @property
+    def parallelism(self) -> int:
+        """How many frames the workers draw at once (1 in process): storyboards fan out this wide."""
+        return self._workers.parallelism
+
+    def workers(self) -> list[WorkerInfo]:
+        """The workers serving now (``previs workers``, the UI status line)."""
+        return self._workers.workers()
 
     @property
     def generator(self) -> Generator:
@@ -80,4 +94,4 @@ class ModelDesk:
         return self._generator.spec.source
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
-        return self._generator.generate(request)
+        return self._workers.generate(request, self._generator.spec.source)

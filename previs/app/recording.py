@@ -157,6 +157,7 @@ class FrameRecorder:
             consent_grants=tuple(context.grant_ids),
             inputs=tuple(InputRecord(item.role, item.title, item.sha256, item.feeds) for item in context.inputs),
             sha256=pixel_sha256(generated.image), generation=generated.generation, details=context.details,
+            worker=generated.worker,
         )
         written = record.to_json()
         png = encode_png(generated.image, written)

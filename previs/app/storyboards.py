@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -159,7 +160,9 @@ class StoryboardDesk:
     """Storyboards for art directors and producers: resumable shot jobs, and sheets of the selects."""
 
     def __init__(self, database: Database, frames: FrameDesk, scenes: SceneDesk, prompts: PromptLibrary,
-                 files: FileStore):
+                 files: FileStore, parallelism: Callable[[], int] = lambda: 1):
+        """``parallelism``: how many shots are drawn at once (the generation workers serving; 1 in process)."""
+        self._parallelism = parallelism
         self._database = database
         self._frames = frames
         self._scenes = scenes
@@ -190,16 +193,19 @@ class StoryboardDesk:
         done = 0
         for scene in scenes:
             with self._claim(scene, request.style, actor, wait, on_wait) as claim:
-                for shot in scene.shots:
+                self._scene_seed(request, scene, result)
+
+                def draw(shot: ShotInfo, scene: SceneInfo = scene, claim: Claim = claim) -> tuple[str, int, bool]:
                     if claim.lost:
                         stalled = STALE_AFTER.total_seconds()
                         raise JobInProgress(
                             f"storyboard for scene {scene.number} in style {request.style} was taken over by "
                             f"another job while this one stalled (no heartbeat for {stalled:g} s); the shots "
                             "drawn so far are kept: run it again to wait for that job")
+                    return (f"{scene.number}.{shot.order}", *self._shot(request, scene, shot, result, actor))
+
+                for label, frame_id, kept in self._fan_out(draw, scene.shots):
                     done += 1
-                    label = f"{scene.number}.{shot.order}"
-                    frame_id, kept = self._shot(request, scene, shot, result, actor)
                     if kept:
                         result.skipped.append(label)
                     else:
@@ -207,6 +213,22 @@ class StoryboardDesk:
                     if progress is not None:
                         progress(ShotProgress(done, total, label, frame_id, skipped=kept))
         return result
+
+    def _fan_out(self, draw: Callable[[ShotInfo], tuple[str, int, bool]],
+                 shots: Sequence[ShotInfo]) -> Iterator[tuple[str, int, bool]]:
+        """Each shot drawn, in order with one worker; with several, as many at once, reported as each finishes."""
+        width = min(self._parallelism(), len(shots))
+        if width <= 1:
+            yield from (draw(shot) for shot in shots)
+            return
+        with ThreadPoolExecutor(width, thread_name_prefix="storyboard-shot") as pool:
+            futures = [pool.submit(draw, shot) for shot in shots]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def _claim(self, scene: SceneInfo, style: str, actor: Actor, wait: bool,
                on_wait: Callable[[StoryboardBusy], None] | None) -> Claim:
@@ -233,10 +255,7 @@ class StoryboardDesk:
         """The shot's frame in the style, and whether it was kept (drawn before) rather than drawn now."""
         with self._database.unit_of_work() as work:
             existing = _drawn_in_style(work.scenes.frames_of_shot(shot.id), request.style)
-            seed = result.seeds.get(scene.number)
-            if seed is None:
-                seed = request.seed if request.seed is not None else _earlier_seed(work, scene, request.style)
-                result.seeds[scene.number] = seed
+        seed = result.seeds[scene.number]
         if existing:
             return existing[-1].id, True
         try:
@@ -267,6 +286,12 @@ class StoryboardDesk:
                         str(chosen.id) if chosen else ""))
         where = f"scene {infos[0].number} — {infos[0].heading}" if scene is not None else f"{len(infos)} scenes"
         return ShotList(f"{project} — shot list, {where}", rows)
+
+    def _scene_seed(self, request: StoryboardRequest, scene: SceneInfo, result: StoryboardResult) -> None:
+        """The base seed all the scene's shots share, chosen before any of them is drawn."""
+        with self._database.unit_of_work() as work:
+            result.seeds[scene.number] = (request.seed if request.seed is not None
+                                          else _earlier_seed(work, scene, request.style))
 
     def sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
               style: str | None = None, actor: Actor) -> Sheet:

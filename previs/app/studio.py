@@ -29,6 +29,7 @@ from previs.app.scenes import SceneDesk
 from previs.app.storyboards import StoryboardDesk
 from previs.consent.registry import ConsentRegistry
 from previs.generation.generator import Generator
+from previs.generation.workers import WorkerPool, open_pool
 from previs.media.uploads import Upload, check_document_upload, load_image_upload
 from previs.prompts import PromptLibrary, load_library
 from previs.settings import Settings
@@ -51,6 +52,7 @@ class Studio:
     prompts: PromptLibrary
     database: Database
     frame_files: FileStore
+    workers: WorkerPool | None = None  # a worker pool this studio opened (PREVIS_WORKERS), closed with it
 
     @property
     def local_actor(self) -> Actor:
@@ -68,6 +70,8 @@ class Studio:
         return self.frame_files.directory
 
     def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
         self.database.close()
 
 
@@ -79,9 +83,13 @@ def check_reference_photo(data: Upload) -> Image.Image:
     return load_image_upload(data, what="the reference photo")
 
 
-def open_studio(settings: Settings, *, generator: Generator | None = None,
+def open_studio(settings: Settings, *, generator: Generator | None = None, workers: WorkerPool | None = None,
                 clock: Callable[[], datetime] | None = None) -> Studio:
-    """Build storage, registry, signer, generator and desks once; the model loads on first use."""
+    """Build storage, registry, signer, generator and desks once; the model loads on first use.
+
+    ``workers`` is a pool the caller owns (tests share one cluster); without it PREVIS_WORKERS decides, and a pool
+    opened here is closed with the studio. With workers the studio still loads the model's tokenizers through its
+    own generator, on the CPU: the gate reads what the text encoders receive."""
     home: Path = settings.home
     opened = open_data(settings)  # refuses a lost database or signing identity; read-only homes are read
     database, identity = opened.database, opened.identity
@@ -96,8 +104,15 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)
     if opened.read_only is None:  # finish or undo what a process that died left (staged files, file moves)
         recover(database, home, recorder)
-    models = ModelDesk(settings, generator or Generator(settings.model, settings.models_dir, device=settings.device,
-                                                       dtype=settings.dtype, fast_paths=settings.fast_paths))
+    try:
+        owned = open_pool(settings) if workers is None else None
+    except BaseException:
+        database.close()
+        raise
+    pool = workers or owned
+    models = ModelDesk(settings, generator or Generator(
+        settings.model, settings.models_dir, device="cpu" if pool is not None else settings.device,
+        dtype=None if pool is not None else settings.dtype, fast_paths=settings.fast_paths), pool)
     prompts = load_library()
     pipeline = FramePipeline(consent, models, recorder, frame_files)
     scenes = SceneDesk(database)
@@ -106,7 +121,8 @@ def open_studio(settings: Settings, *, generator: Generator | None = None,
     return Studio(
         settings=settings, models=models, frames=frames, scenes=scenes,
         fittings=FittingDesk(pipeline, models, prompts),
-        storyboards=StoryboardDesk(database, frames, scenes, prompts, frame_files),
+        storyboards=StoryboardDesk(database, frames, scenes, prompts, frame_files,
+                                   parallelism=lambda: models.parallelism),
         reviews=reviews, consent=consent, provenance=ProvenanceDesk(database, frames, recorder),
-        prompts=prompts, database=database, frame_files=frame_files,
+        prompts=prompts, database=database, frame_files=frame_files, workers=owned,
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from previs.cli import fitting, frames, init, provenance, review, scenes, shots, storyboard
+from previs.cli import fitting, frames, init, provenance, review, scenes, shots, storyboard, workers
 from previs.cli.common import CliState
 from previs.cli.consent import consent_app
 from previs.cli.users import users_app
@@ -60,6 +60,7 @@ app.command()(provenance.verify)
 app.command()(provenance.reproduce)
 app.command()(provenance.export)
 app.command()(review.review)
+app.command()(workers.workers)
 app.add_typer(consent_app, name="consent")
 app.add_typer(provenance.ledger_app, name="ledger")
 app.add_typer(users_app, name="users")

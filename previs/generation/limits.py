@@ -218,9 +218,26 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class WorkerRecord:
+    """Which generation worker drew a picture (``generation/workers/``): named in every frame record."""
+
+    id: str  # "local" for the in-process generator, else the pool's name for the Ray actor
+    host: str
+    device: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "host": self.host, "device": self.device}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorkerRecord:
+        return cls(str(data["id"]), str(data["host"]), str(data["device"]))
+
+
+@dataclass(frozen=True)
 class GeneratedImage:
-    """One picture and the complete account of how it was made."""
+    """One picture and the complete account of how it was made (``worker``: set by the pool that dispatched it)."""
 
     image: Image.Image
     seed: int
     generation: GenerationRecord
+    worker: WorkerRecord | None = None

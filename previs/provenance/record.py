@@ -14,7 +14,7 @@ from typing import Any
 
 from previs.consent.likeness import FaceMatch, LikenessUse
 from previs.errors import InvalidRequest
-from previs.generation.limits import GenerationRecord
+from previs.generation.limits import GenerationRecord, WorkerRecord
 from previs.prompts import RenderedPrompt
 
 
@@ -130,6 +130,7 @@ class FrameRecord:
     sha256: str  # of the decoded RGB pixels
     generation: GenerationRecord
     details: FrameDetails = field(default_factory=FrameDetails)
+    worker: WorkerRecord | None = None  # the generation worker that drew it (none for a composed board)
 
     @property
     def composed(self) -> bool:
@@ -147,6 +148,7 @@ class FrameRecord:
             "parent_frame_id": self.parent_frame_id, "consent_grants": list(self.consent_grants),
             "inputs": [asdict(item) for item in self.inputs], **self.details.to_json(), "sha256": self.sha256,
             "generation": self.generation.to_json(),
+            **({} if self.worker is None else {"worker": self.worker.to_json()}),
         }
 
     @classmethod
@@ -161,6 +163,7 @@ class FrameRecord:
                 inputs=tuple(InputRecord(**item) for item in data.get("inputs", ())), sha256=data["sha256"],
                 generation=GenerationRecord.from_json(data["generation"]),
                 details=FrameDetails.from_json({key: data[key] for key in _DETAIL_KEYS if key in data}),
+                worker=None if data.get("worker") is None else WorkerRecord.from_json(data["worker"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidRequest(f"not a previs frame record ({error.__class__.__name__}: {error})") from error

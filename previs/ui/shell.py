@@ -20,7 +20,8 @@ CACHE_SWEEP = (3600, 3600)
 
 def model_line(studio: Studio) -> str:
     status = studio.models.status()
-    line = f"**Model:** `{status.name}` ({status.source})"
+    serving = sum(1 for worker in studio.models.workers() if worker.state != "lost")
+    line = f"**Model:** `{status.name}` ({status.source}) · **Workers:** {serving} serving"
     if status.warning:
         line += f"\n\n> ⚠️ {status.warning}"
     return line
