@@ -120,12 +120,17 @@ def sign_image(
     identity: SigningIdentity,
     title: str,
     ingredients: Sequence[Ingredient] = (),
+    soft_binding: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Return ``data`` (PNG or JPEG) with a signed manifest embedded; the pixels are untouched."""
+    """Return ``data`` (PNG or JPEG) with a signed manifest embedded; the pixels are untouched.
+
+    ``soft_binding`` is a ``c2pa.soft-binding`` assertion (``previs.provenance.soft_binding.assertion``)."""
     _require_type("mime_type", mime_type, SIGNABLE_TYPES)
     for ingredient in ingredients:
         _require_type(f"ingredient {ingredient.title!r}", ingredient.mime_type, READABLE_TYPES)
     manifest = _manifest(_plain_json(record), title, len(ingredients))
+    if soft_binding is not None:
+        manifest["assertions"].append(dict(soft_binding))
     try:
         return _embed(_signing_context(identity), manifest, mime_type, data, ingredients)
     except c2pa.C2paError as error:
