@@ -115,5 +115,6 @@ def test_cli_verify_json_names_the_frame_and_distance(settings, capsys, monkeypa
     copy.write_bytes(_saved(_opened(Path(made["path"]).read_bytes()), "JPEG", quality=75))
     code, out, _ = in_process(settings, capsys, monkeypatch, "verify", str(copy), "--json")
     answer = json.loads(out)
+    assert code == 1  # only a verified picture exits 0
     assert answer["status"] == "derived_known" and answer["frame_id"] == str(made["id"])
     assert answer["soft_match"]["frame_id"] == made["id"] and 0 <= answer["soft_match"]["distance"] <= 6
