@@ -184,7 +184,9 @@ def test_jpeg_export_keeps_signed_credentials(signed_png: bytes, identity: Signi
         assert image.format == "JPEG" and image.size == (64, 64)
     report = read_credentials(jpeg, "image/jpeg", trust_anchors_pem=identity.trust_anchors_pem)
     assert report.state == "valid" and report.record == RECORD
-    assert report.actions[0].digital_source_type == TRAINED_ALGORITHMIC_MEDIA
+    # A derived manifest: the signed PNG (which says how it was made) is the parent, re-encoded (issue #18 item 6)
+    assert [action.name for action in report.actions] == ["c2pa.opened", "c2pa.transcoded"]
+    assert report.ingredient_titles == ("the frame as stored (PNG)",)
 
 
 def test_bad_requests_are_refused_before_signing(identity: SigningIdentity, tmp_path: Path) -> None:

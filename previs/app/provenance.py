@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,7 @@ from previs.errors import InvalidRequest
 from previs.media.uploads import Upload, check_image_file
 from previs.provenance.credentials import export_jpeg
 from previs.provenance.ledger import ChainReport, runs_past_head, verify_chain
+from previs.provenance.soft_binding import SoftMatch, band_keys, joined, nearest
 from previs.provenance.verify import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, LedgerMatch, Verification, verify_image
 from previs.storage import Database
 
@@ -34,7 +36,7 @@ class ProvenanceDesk:
         """Judge any image: signed here and unaltered, signed elsewhere, altered, stripped, or unknown."""
         actor.require(Action.VERIFY)
         return verify_image(data, trust_anchors_pem=self._recorder.identity.trust_anchors_pem,
-                            lookup=self._ledger_lookup)
+                            lookup=self._ledger_lookup, soft_lookup=self._soft_lookup)
 
     def verify_upload(self, upload: Upload, *, actor: Actor) -> Verification:
         """``verify`` for an uploaded file (bytes, or a front end's temporary file), checked as every upload is."""
@@ -51,6 +53,14 @@ class ProvenanceDesk:
             if row is None:
                 return None
             return LedgerMatch(frame_id=str(row.frame_id), sequence=row.sequence, matched_by=matched_by)
+
+    def _soft_lookup(self, codes: Sequence[int]) -> SoftMatch | None:
+        """The indexed frame nearest to a picture's codes, read through the band indexes (withdrawn ones too: a
+        copy of a withdrawn frame is named as such, not passed off as unknown)."""
+        with self._database.unit_of_work() as work:
+            rows = work.soft_bindings.candidates(band_keys(codes))
+        return nearest(codes, [(frame_id, joined(found), status != "active")
+                               for frame_id, *found, status in rows])
 
     def verify_ledger(self, *, actor: Actor) -> ChainReport:
         """Walk the hash chain against the head kept beside the database, and check the database file.

@@ -29,6 +29,7 @@ from previs.provenance.credentials import Ingredient, sign_image
 from previs.provenance.identity import SigningIdentity
 from previs.provenance.ledger import LedgerEntry, chain_head, make_entry, record_sha256
 from previs.provenance.record import FrameDetails, FrameRecord, InputRecord
+from previs.provenance.soft_binding import INDEXED_CROPS, assertion, bands, crop_codes
 from previs.storage import Database, FileStore, UnitOfWork
 from previs.storage.files import write_durably
 from previs.storage.moves import carry_out_moves
@@ -76,6 +77,7 @@ class _Prepared:
     record: FrameRecord
     data: bytes
     file_sha256: str
+    codes: list[tuple[int, int]]  # (crop, ISCC image code) the frame is indexed under
 
 
 def _head_sequence(head: str) -> int:
@@ -163,9 +165,10 @@ class FrameRecorder:
         png = encode_png(generated.image, written)
         ingredients = [Ingredient(item.png, "image/png", item.title) for item in context.inputs if item.ingredient]
         title = f"previs {context.kind} frame {record.frame_uid[:12]} ({context.project})"
+        codes = crop_codes(generated.image, INDEXED_CROPS)
         signed = sign_image(png, "image/png", record=written, identity=self.identity, title=title,
-                            ingredients=ingredients)
-        return _Prepared(generated, record, signed, sha256_bytes(signed))
+                            ingredients=ingredients, soft_binding=assertion(codes[0][1]))
+        return _Prepared(generated, record, signed, sha256_bytes(signed), codes)
 
     def _add_rows(self, work: UnitOfWork, prepared: list[tuple[_Prepared, FrameContext]],
                   placed: list[StagedFile], created_at: str) -> tuple[list[Frame], LedgerEntry]:
@@ -182,6 +185,9 @@ class FrameRecorder:
             )
             for grant_id in context.grant_ids:
                 work.consent.link_frame(row.id, grant_id)
+            work.soft_bindings.add_many([{"frame_id": row.id, "crop": crop,
+                                          **{f"band{i}": band for i, band in enumerate(bands(code))}}
+                                         for crop, code in item.codes])
             last = self._append(work, last, row.id, item.file_sha256, item.record.sha256, item.record,
                                 created_at)
             rows.append(row)

@@ -120,12 +120,20 @@ def sign_image(
     identity: SigningIdentity,
     title: str,
     ingredients: Sequence[Ingredient] = (),
+    soft_binding: Mapping[str, Any] | None = None,
+    transcoded: bool = False,
 ) -> bytes:
-    """Return ``data`` (PNG or JPEG) with a signed manifest embedded; the pixels are untouched."""
+    """Return ``data`` (PNG or JPEG) with a signed manifest embedded; the pixels are untouched.
+
+    ``soft_binding`` is a ``c2pa.soft-binding`` assertion (``previs.provenance.soft_binding.assertion``);
+    ``transcoded`` says the picture is the first ingredient re-encoded (``c2pa.opened`` then ``c2pa.transcoded``),
+    not a generation over it."""
     _require_type("mime_type", mime_type, SIGNABLE_TYPES)
     for ingredient in ingredients:
         _require_type(f"ingredient {ingredient.title!r}", ingredient.mime_type, READABLE_TYPES)
-    manifest = _manifest(_plain_json(record), title, len(ingredients))
+    manifest = _manifest(_plain_json(record), title, len(ingredients), transcoded=transcoded)
+    if soft_binding is not None:
+        manifest["assertions"].append(dict(soft_binding))
     try:
         return _embed(_signing_context(identity), manifest, mime_type, data, ingredients)
     except c2pa.C2paError as error:
@@ -137,8 +145,9 @@ def export_jpeg(
 ) -> bytes:
     """Re-encode a frame as JPEG and sign the JPEG, so an exported copy still carries its credentials.
 
-    The JPEG gets its own manifest with the same record (its pixels differ from the PNG's, so it needs its
-    own ledger entry to verify as ``verified``).
+    The JPEG's manifest is derived: the frame's signed PNG is its ``parentOf`` ingredient (its manifest travels
+    inside the JPEG's store), the actions are ``c2pa.opened`` and ``c2pa.transcoded``, and the record is the
+    frame's (its pixels differ from the PNG's, so it needs its own ledger entry to verify as ``verified``).
     """
     if not 1 <= quality <= 95:
         raise InvalidRequest(f"JPEG quality must be between 1 and 95, got {quality}")
@@ -148,7 +157,8 @@ def export_jpeg(
             image.convert("RGB").save(buffer, format="JPEG", quality=quality)
     except OSError as error:
         raise InvalidRequest(f"the frame to export is not a readable image: {error}") from error
-    return sign_image(buffer.getvalue(), "image/jpeg", record=record, identity=identity, title=title)
+    return sign_image(buffer.getvalue(), "image/jpeg", record=record, identity=identity, title=title,
+                      ingredients=[Ingredient(png_bytes, "image/png", "the frame as stored (PNG)")], transcoded=True)
 
 
 def read_credentials(data: bytes, mime_type: str, *, trust_anchors_pem: bytes | None) -> CredentialsReport:
@@ -170,12 +180,13 @@ def read_credentials(data: bytes, mime_type: str, *, trust_anchors_pem: bytes | 
     return _report(store)
 
 
-def _manifest(record: dict[str, Any], title: str, ingredient_count: int) -> dict[str, Any]:
+def _manifest(record: dict[str, Any], title: str, ingredient_count: int, *, transcoded: bool = False
+              ) -> dict[str, Any]:
     return {
         "claim_generator_info": [{"name": "previs", "version": __version__}],
         "title": title,
         "assertions": [
-            {"label": "c2pa.actions", "data": {"actions": _actions(ingredient_count)}},
+            {"label": "c2pa.actions", "data": {"actions": _actions(ingredient_count, transcoded)}},
             # As JSON text: c2pa's reader turns arrays of small integers (seeds, grant ids) into base64 bytes
             {"label": RECORD_LABEL, "data": {"record_json": canonical_json(record)}},
             {"label": TRAINING_MINING_LABEL,
@@ -204,8 +215,11 @@ def _embed(
     return signed.getvalue()
 
 
-def _actions(ingredient_count: int) -> list[dict[str, Any]]:
+def _actions(ingredient_count: int, transcoded: bool) -> list[dict[str, Any]]:
     agent = {"name": "previs", "version": __version__}
+    if transcoded:  # an export: the frame's PNG, opened and re-encoded; nothing generated or edited
+        return [{"action": "c2pa.opened", "parameters": {"ingredientIds": [_ingredient_label(0)]}},
+                {"action": "c2pa.transcoded", "softwareAgent": agent}]
     if not ingredient_count:
         return [
             {"action": "c2pa.created", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA, "softwareAgent": agent}

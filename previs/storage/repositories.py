@@ -40,6 +40,7 @@ from previs.storage.tables import (
     Review,
     Scene,
     Shot,
+    SoftBinding,
     StoryboardJob,
     StudioEvent,
     StudioMeta,
@@ -173,6 +174,27 @@ class LedgerRepository:
         return self._session.scalar(
             select(LedgerRow).where(LedgerRow.pixel_sha256 == digest).order_by(LedgerRow.sequence).limit(1)
         )
+
+
+class SoftBindingRepository:
+    """The soft-binding index: frames' image codes as four banded columns (``previs.provenance.soft_binding``)."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Index codes: each row has ``frame_id``, ``crop`` and ``band0`` to ``band3``."""
+        if rows:
+            self._session.execute(insert(SoftBinding), rows)
+
+    def candidates(self, keys: Sequence[Collection[int]]) -> Sequence[Row[int, int, int, int, int, str]]:
+        """Frame id, the four bands and the frame's status of every indexed code with a band among ``keys`` (one
+        collection of values per band): the codes that may lie near a query, read through the band indexes."""
+        condition = or_(*(getattr(SoftBinding, f"band{index}").in_(list(values))
+                          for index, values in enumerate(keys) if values))
+        query = select(SoftBinding.frame_id, SoftBinding.band0, SoftBinding.band1, SoftBinding.band2,
+                       SoftBinding.band3, Frame.status).join(Frame, Frame.id == SoftBinding.frame_id).where(condition)
+        return self._session.execute(query).all()
 
 
 class ConsentRepository:
@@ -534,3 +556,4 @@ class UnitOfWork:
         self.storyboard_jobs = StoryboardJobRepository(session)
         self.studio = StudioRepository(session)
         self.file_moves = FileMoveRepository(session)
+        self.soft_bindings = SoftBindingRepository(session)

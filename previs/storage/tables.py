@@ -339,3 +339,19 @@ class StudioEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class SoftBinding(Base):
+    """A frame's ISCC image code (or that of a centre crop of it, ``crop`` per mille per side) as four indexed
+    16-bit bands: ``previs verify`` finds re-encoded, resized and cropped copies by Hamming distance through them
+    (``previs.provenance.soft_binding``)."""
+
+    __tablename__ = "soft_bindings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frames.id"), index=True)
+    crop: Mapped[int] = mapped_column(Integer)
+    band0: Mapped[int] = mapped_column(Integer, index=True)
+    band1: Mapped[int] = mapped_column(Integer, index=True)
+    band2: Mapped[int] = mapped_column(Integer, index=True)
+    band3: Mapped[int] = mapped_column(Integer, index=True)

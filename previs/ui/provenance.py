@@ -22,6 +22,7 @@ VERDICTS = {
     "foreign_signer": "foreign_signer: signed, but not by a signer this studio trusts",
     "altered": "altered: changed after it was signed",
     "stripped_known": "stripped_known: a studio frame whose credentials were removed",
+    "derived_known": "derived_known: not the studio's file, but a copy (re-encoded, resized, cropped) of a frame",
     "unknown": "unknown: nothing links this image to the studio",
 }
 
