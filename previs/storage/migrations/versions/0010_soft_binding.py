@@ -1,7 +1,7 @@
 """Soft binding: every frame's ISCC image code (and its centre crops') as four indexed 16-bit bands.
 
-Revision ID: 0009_soft_binding
-Revises: 0008_performer_photos
+Revision ID: 0010_soft_binding
+Revises: 0009_camera_blocks
 """
 
 import sqlalchemy as sa
