@@ -3,6 +3,7 @@ the insider's attacks on the ledger (a cut tail, a deleted head, a forged append
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 from dataclasses import asdict
@@ -52,10 +53,13 @@ def test_hashes_are_domain_separated_as_rfc_9162_defines() -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_every_inclusion_proof_verifies_and_tampered_ones_fail(size: int) -> None:
     leaves = _leaves(size)
+    tree = merkle.tree_of(leaves)
     root = merkle.root(leaves)
-    assert root == _reference_root(leaves)
+    assert root == _reference_root(leaves) == tree.root()
+    sizes = range(1, size + 1)
+    assert [tree.root(old) for old in sizes] == [_reference_root(leaves[:old]) for old in sizes]
     for index in range(size):
-        proof = merkle.inclusion_proof(index, leaves)
+        proof = merkle.inclusion_proof(index, size, tree.subtree)
         assert merkle.verify_inclusion(index, size, leaves[index], proof, root)
         assert not merkle.verify_inclusion(index, size, _flipped(leaves[index]), proof, root)
         if size > 1:
@@ -69,10 +73,10 @@ def test_every_inclusion_proof_verifies_and_tampered_ones_fail(size: int) -> Non
 @pytest.mark.parametrize("size", SIZES)
 def test_every_consistency_proof_verifies_and_tampered_ones_fail(size: int) -> None:
     leaves = _leaves(size)
-    new_root = merkle.root(leaves)
+    new_root, tree = merkle.root(leaves), merkle.tree_of(leaves)
     for old in range(1, size + 1):
         old_root = merkle.root(leaves[:old])
-        proof = merkle.consistency_proof(old, leaves)
+        proof = merkle.consistency_proof(old, size, tree.subtree)
         assert merkle.verify_consistency(old, size, old_root, new_root, proof)
         assert not merkle.verify_consistency(old, size, _flipped(old_root), new_root, proof)
         if old < size:
@@ -82,7 +86,7 @@ def test_every_consistency_proof_verifies_and_tampered_ones_fail(size: int) -> N
                 assert not merkle.verify_consistency(old, size, old_root, new_root, tampered)
             rewritten = [*leaves[:old - 1], _flipped(leaves[old - 1]), *leaves[old:]]
             assert not merkle.verify_consistency(old, size, old_root, merkle.root(rewritten),
-                                                 merkle.consistency_proof(old, rewritten))
+                                                 merkle.consistency_proof(old, size, merkle.tree_of(rewritten).subtree))
 
 
 def test_a_checkpoint_is_a_signed_note_and_forgeries_are_named(tmp_path: Path) -> None:
@@ -91,7 +95,8 @@ def test_a_checkpoint_is_a_signed_note_and_forgeries_are_named(tmp_path: Path) -
     kept = Checkpoint("previs/abc", 3, hashlib.sha256(b"root").digest())
     note = checkpoint.sign(kept, identity)
     origin, size, root, blank, signature, end = note.split("\n")
-    assert (origin, size, blank, end) == ("previs/abc", "3", "", "") and signature.startswith("\u2014 previs/abc ")
+    assert (origin, size, root, blank, end) == ("previs/abc", "3", base64.b64encode(kept.root).decode(), "", "")
+    assert signature.startswith("\u2014 previs/abc ")
     assert checkpoint.parse(note, identity) == kept
     with pytest.raises(InvalidRequest, match="forged or damaged"):
         checkpoint.parse(note.replace("\n3\n", "\n4\n", 1), identity)
@@ -206,3 +211,18 @@ def test_the_kept_checkpoint_keeps_pace_with_every_store(studio: Studio) -> None
         assert studio.provenance._recorder.log.parse(note, what="kept").size == seed + 1
     assert studio.provenance.verify_ledger(actor=studio.local_actor).ok
     assert list(itertools.islice(studio.provenance.checkpoint(actor=studio.local_actor).split("\n"), 2))[1] == "3"
+
+
+def test_verify_json_carries_the_frames_inclusion_proof_and_it_checks(studio: Studio) -> None:
+    _three_frames(studio)
+    with studio.database.unit_of_work() as work:
+        row = work.ledger.all()[1]
+        path = studio.data_directory / work.frames.get(row.frame_id).path
+    result = studio.provenance.verify(path.read_bytes(), actor=studio.local_actor).to_json()
+    proof = result["log_inclusion"]
+    assert result["status"] == "verified" and proof["verified"] is True
+    assert (proof["leaf_index"], proof["tree_size"]) == (1, 3)
+    kept = studio.provenance._recorder.log.parse(proof["checkpoint"], what="the proof's checkpoint")
+    path_nodes = [bytes.fromhex(node) for node in proof["audit_path"]]
+    assert merkle.verify_inclusion(1, 3, bytes.fromhex(proof["leaf_hash"]), path_nodes, kept.root)
+    assert not merkle.verify_inclusion(0, 3, bytes.fromhex(proof["leaf_hash"]), path_nodes, kept.root)

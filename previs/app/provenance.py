@@ -6,6 +6,7 @@ import fcntl
 import io
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -44,8 +45,11 @@ class ProvenanceDesk:
     def verify(self, data: bytes, *, actor: Actor) -> Verification:
         """Judge any image: signed here and unaltered, signed elsewhere, altered, stripped, or unknown."""
         actor.require(Action.VERIFY)
-        return verify_image(data, trust_anchors_pem=self._recorder.identity.trust_anchors_pem,
-                            lookup=self._ledger_lookup)
+        result = verify_image(data, trust_anchors_pem=self._recorder.identity.trust_anchors_pem,
+                              lookup=self._ledger_lookup)
+        if result.ledger_match is None:
+            return result
+        return replace(result, log_inclusion=self._recorder.log.inclusion(result.ledger_match.sequence))
 
     def verify_upload(self, upload: Upload, *, actor: Actor) -> Verification:
         """``verify`` for an uploaded file (bytes, or a front end's temporary file), checked as every upload is."""

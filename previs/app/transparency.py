@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from previs.errors import InvalidRequest
 from previs.provenance import checkpoint, merkle
@@ -43,14 +44,31 @@ class LogKeeper:
         self.database = database
         self.identity = identity
         self.origin = origin
-        self._frontier = merkle.Frontier()
+        self._tree = merkle.Tree()
+
+    def current(self) -> merkle.Tree:
+        """The tree of every committed row as this process appended or read it (reads only the new rows)."""
+        with self.database.unit_of_work() as work:
+            for row in work.ledger.after(self._tree.size):
+                self._tree.append(row_leaf(row))
+        return self._tree
 
     def signed_current(self) -> str:
-        """The signed checkpoint of every committed row (reads only the rows added since the last call)."""
-        with self.database.unit_of_work() as work:
-            for row in work.ledger.after(self._frontier.size):
-                self._frontier.append(row_leaf(row))
-        return checkpoint.sign(Checkpoint(self.origin, self._frontier.size, self._frontier.root()), self.identity)
+        """The signed checkpoint of every committed row."""
+        tree = self.current()
+        return checkpoint.sign(Checkpoint(self.origin, tree.size, tree.root()), self.identity)
+
+    def inclusion(self, sequence: int) -> dict[str, Any]:
+        """Entry ``sequence``'s leaf, its RFC 9162 audit path and the signed checkpoint it is proven against."""
+        tree = self.current()
+        index = sequence - 1
+        note = checkpoint.sign(Checkpoint(self.origin, tree.size, tree.root()), self.identity)
+        proof = merkle.inclusion_proof(index, tree.size, tree.subtree)
+        leaf = tree.levels[0][index]
+        return {"log_origin": self.origin, "leaf_index": index, "tree_size": tree.size,
+                "leaf_hash": leaf.hex(), "root_hash": tree.root().hex(), "audit_path": [node.hex() for node in proof],
+                "checkpoint": note,
+                "verified": merkle.verify_inclusion(index, tree.size, leaf, proof, tree.root())}
 
     def signed_at(self, size: int) -> str:
         """The signed checkpoint of the first ``size`` rows (recovery adopting a dead writer's head)."""
@@ -78,13 +96,14 @@ class Extension:
 
 def extends(kept: Checkpoint, hashes: Sequence[bytes]) -> Extension:
     """Prove with a consistency proof that the tree over ``hashes`` extends the checkpoint ``kept``."""
-    size, new_root = len(hashes), merkle.root(hashes)
+    tree = merkle.tree_of(hashes)
+    size, new_root = tree.size, tree.root()
     if kept.size > size:
         return Extension(False, f"the checkpoint has {kept.size} entries but the log only {size}: its tail "
                                 f"(entries {size + 1}..{kept.size}) was cut off", kept.size, size, ())
     if kept.size == 0:
         return Extension(True, f"an empty checkpoint; the log has {size} entries", 0, size, ())
-    proof = merkle.consistency_proof(kept.size, hashes)
+    proof = merkle.consistency_proof(kept.size, size, tree.subtree)
     if not merkle.verify_consistency(kept.size, size, kept.root, new_root, proof):
         return Extension(False, f"the log's first {kept.size} entries no longer hash to the checkpoint's root: "
                                 "an entry was rewritten, removed or reordered since it was signed",

@@ -5,14 +5,14 @@ splits at the largest power of two below n. Domain separation (the 0x00 / 0x01 p
 pose as an inner node. Inclusion proofs show one leaf is in a tree of a given size; consistency proofs show a
 tree of size m is a prefix of a tree of size n: nothing in the first m leaves was changed, removed or reordered.
 
-``Frontier`` keeps the roots of the perfect subtrees along the right edge (at most log2 n hashes), so appending
-a leaf and computing the new root costs O(log n) hashes, whatever the size of the log.
+``Tree`` keeps every perfect subtree's hash (2n hashes), so appending a leaf, a root at any size and each proof
+cost O(log n) hashes, whatever the size of the log.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -34,65 +34,79 @@ def _split(size: int) -> int:
 
 def root(leaves: Sequence[bytes]) -> bytes:
     """MTH(D[n]) over leaf hashes (already hashed with ``leaf_hash``)."""
-    if not leaves:
-        return EMPTY_ROOT
-    frontier = Frontier()
-    for leaf in leaves:
-        frontier.append(leaf)
-    return frontier.root()
+    return tree_of(leaves).root()
+
+
+Subtree = Callable[[int, int], bytes]  # MTH(D[start:end]) of some tree
 
 
 @dataclass
-class Frontier:
-    """The right edge of a tree: (height, hash) of each perfect subtree, largest first."""
+class Tree:
+    """Every perfect subtree's hash, level by level (2n hashes in all): any root, inclusion or consistency
+    proof is then O(log n) hashes, whatever the size of the log."""
 
-    size: int = 0
-    subtrees: list[tuple[int, bytes]] = field(default_factory=list)
+    levels: list[list[bytes]] = field(default_factory=lambda: [[]])
+
+    @property
+    def size(self) -> int:
+        return len(self.levels[0])
 
     def append(self, leaf: bytes) -> None:
-        height, carry = 0, leaf
-        while self.subtrees and self.subtrees[-1][0] == height:
-            carry = node_hash(self.subtrees.pop()[1], carry)
+        self.levels[0].append(leaf)
+        height = 0
+        while len(self.levels[height]) % 2 == 0:
+            if height + 1 == len(self.levels):
+                self.levels.append([])
+            below = self.levels[height]
+            self.levels[height + 1].append(node_hash(below[-2], below[-1]))
             height += 1
-        self.subtrees.append((height, carry))
-        self.size += 1
 
-    def root(self) -> bytes:
-        if not self.subtrees:
-            return EMPTY_ROOT
-        result = self.subtrees[-1][1]
-        for _, subtree in reversed(self.subtrees[:-1]):
-            result = node_hash(subtree, result)
-        return result
+    def subtree(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]); ``start`` is aligned as RFC 9162's recursion makes every range it asks for."""
+        width = end - start
+        if width & (width - 1) == 0 and start % width == 0:
+            return self.levels[width.bit_length() - 1][start // width]
+        k = _split(width)
+        return node_hash(self.subtree(start, start + k), self.subtree(start + k, end))
+
+    def root(self, size: int | None = None) -> bytes:
+        size = self.size if size is None else size
+        return EMPTY_ROOT if size == 0 else self.subtree(0, size)
 
 
-def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """PATH(m, D[n]) of RFC 9162 §2.1.3.1: the audit path of leaf ``index`` in the tree over ``leaves``."""
-    if not 0 <= index < len(leaves):
-        raise ValueError(f"leaf {index} is not in a tree of {len(leaves)} leaves")
-    if len(leaves) == 1:
+def inclusion_proof(index: int, size: int, subtree: Subtree, start: int = 0) -> list[bytes]:
+    """PATH(m, D[n]) of RFC 9162 §2.1.3.1: the audit path of leaf ``index`` in the tree of ``size`` leaves."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size} leaves")
+    if size == 1:
         return []
-    k = _split(len(leaves))
+    k = _split(size)
     if index < k:
-        return [*inclusion_proof(index, leaves[:k]), root(leaves[k:])]
-    return [*inclusion_proof(index - k, leaves[k:]), root(leaves[:k])]
+        return [*inclusion_proof(index, k, subtree, start), subtree(start + k, start + size)]
+    return [*inclusion_proof(index - k, size - k, subtree, start + k), subtree(start, start + k)]
 
 
-def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
+def consistency_proof(old_size: int, size: int, subtree: Subtree) -> list[bytes]:
     """PROOF(m, D[n]) of RFC 9162 §2.1.4.1 (SUBPROOF with b = true)."""
-    if not 0 < old_size <= len(leaves):
-        raise ValueError(f"no consistency proof from size {old_size} to size {len(leaves)}")
-    return _subproof(old_size, leaves, True)
+    if not 0 < old_size <= size:
+        raise ValueError(f"no consistency proof from size {old_size} to size {size}")
+    return _subproof(old_size, 0, size, subtree, True)
 
 
-def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
-    n = len(leaves)
+def _subproof(m: int, start: int, n: int, subtree: Subtree, complete: bool) -> list[bytes]:
     if m == n:
-        return [] if complete else [root(leaves)]
+        return [] if complete else [subtree(start, start + n)]
     k = _split(n)
     if m <= k:
-        return [*_subproof(m, leaves[:k], complete), root(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), root(leaves[:k])]
+        return [*_subproof(m, start, k, subtree, complete), subtree(start + k, start + n)]
+    return [*_subproof(m - k, start + k, n - k, subtree, False), subtree(start, start + k)]
+
+
+def tree_of(leaves: Sequence[bytes]) -> Tree:
+    tree = Tree()
+    for leaf in leaves:
+        tree.append(leaf)
+    return tree
 
 
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes) -> bool:

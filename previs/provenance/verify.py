@@ -62,6 +62,8 @@ class Verification:
     record: dict[str, Any] | None  # from the manifest, else from the PNG's previs:record text chunk
     credentials: CredentialsReport
     ledger_match: LedgerMatch | None
+    # The matched entry's RFC 9162 inclusion proof against the studio's current signed checkpoint (the desk adds it)
+    log_inclusion: dict[str, Any] | None = None
 
     @property
     def frame_record(self) -> FrameRecord | None:
@@ -84,6 +86,7 @@ class Verification:
             "record": self.record,
             "credentials": self.credentials.to_json(),
             "ledger_match": None if self.ledger_match is None else asdict(self.ledger_match),
+            "log_inclusion": self.log_inclusion,
         }
 
 
