@@ -17,7 +17,7 @@ from previs.app.frames import FrameDesk
 from previs.app.recording import FrameRecorder
 from previs.app.requests import Export
 from previs.app.transparency import Extension, check_kept, extends, leaves, ledger_entry
-from previs.errors import InvalidRequest, ProvenanceError
+from previs.errors import InvalidRequest, ProvenanceError, StorageDamaged
 from previs.media.imaging import pixel_sha256, sha256_bytes
 from previs.media.uploads import Upload, check_image_file
 from previs.provenance.credentials import export_jpeg
@@ -82,7 +82,8 @@ class ProvenanceDesk:
             with self._database.unit_of_work() as work:
                 rows = work.ledger.all()
                 entries = [ledger_entry(row) for row in rows]
-                extra = check_kept(note, _sequence_of(head), rows, self._recorder.log) + _frames_against_leaves(work)
+                extra = check_kept(note, _sequence_of(head), rows, self._recorder.log)
+            extra += self._frames_against_leaves()
             if head is None and entries:
                 extra.append(ChainProblem(entries[-1].sequence, "checkpoint", f"the kept head "
                                           f"{self._recorder.head_file.name} is missing while the ledger holds "
@@ -92,6 +93,15 @@ class ProvenanceDesk:
             if report.ok or head is None or not runs_past_head(entries, head) or time.monotonic() > deadline:
                 return report.with_integrity(self._database.integrity_problems())
             time.sleep(0.02)
+
+    def _frames_against_leaves(self) -> list[ChainProblem]:
+        """In its own read: a damaged frames table is one more problem, and the integrity check still runs."""
+        try:
+            with self._database.unit_of_work() as work:
+                return _frames_against_leaves(work)
+        except StorageDamaged as error:
+            return [ChainProblem(0, "record", f"the frames rows could not be read to check them against the log: "
+                                              f"{error}")]
 
     def checkpoint(self, *, actor: Actor) -> str:
         """The signed checkpoint of today's log, for anyone to keep outside the studio."""
