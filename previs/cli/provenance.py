@@ -67,8 +67,8 @@ def verify_ledger(
     report = studio.provenance.verify_ledger(actor=studio.local_actor)
     ok = report.ok and (extension is None or extension.ok)
     if as_json:
-        print_json({**report.to_json(), "ok": ok,
-                    "checkpoint": None if extension is None else asdict(extension)})
+        extra = {} if extension is None else {"ok": ok, "checkpoint": asdict(extension)}
+        print_json({**report.to_json(), **extra})
         raise typer.Exit(0 if ok else 1)
     if extension is not None:
         typer.echo(("checkpoint: consistent: " if extension.ok else "checkpoint: NOT consistent: ")
