@@ -58,7 +58,7 @@ class Stages:
 @contextmanager
 def stages_of_the_core_path(stages: Stages) -> Iterator[None]:
     """Wrap the functions each stage consists of, where the core path looks them up."""
-    from previs.app import frames, recording
+    from previs.app import frames, recording, transparency
     from previs.consent.registry import ConsentRegistry
     from previs.storage.staging import Batch
 
@@ -69,6 +69,7 @@ def stages_of_the_core_path(stages: Stages) -> Iterator[None]:
         (recording, "sign_image", "C2PA sign"), (Batch, "stage", "file write"),
         (Batch, "publish", "file publish"),
         (recording.FrameRecorder, "store", "database commit, ledger"),
+        (transparency.LogKeeper, "signed_current", "transparency log (leaf, root, signed checkpoint)"),
         (frames.FrameDesk, "generate", "core path glue"),
     ]
     with ExitStack() as stack:
@@ -221,7 +222,9 @@ def main(argv: Sequence[str] | None = None) -> str:
              "Pillow tries five row filters on every row. 'noisy' is previs-tiny's frame, 'smooth' the same "
              "blurred (radius 6), standing in for painted concept art.",
              "database commit includes the SQLite transaction (WAL, synchronous=NORMAL), the ledger entry and "
-             "the fsync'd ledger head file; file write is staging (written and fsync'd in the process's staging "
+             "the fsync'd ledger head file; the transparency log row is the new row's leaf hash, the Merkle root and "
+             "the ECDSA-signed checkpoint (its fsync'd file write stays in 'database commit'); "
+             "file write is staging (written and fsync'd in the process's staging "
              "folder), file publish the renames into frames/ and inputs/ after the commit.",
              "Consent gate table: `ConsentRegistry.clear` alone (one transaction: the performers whose labels' "
              "words the prompt has, through the name-word index, then the named ones' current grants), the "

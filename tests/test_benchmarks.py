@@ -16,6 +16,7 @@ from benchmarks import (
     gpu,
     registry,
     review_queue,
+    transparency_log,
     vs_diffusers,
 )
 from benchmarks.harness import Table, publish
@@ -105,3 +106,8 @@ def test_publish_replaces_only_its_own_section(tmp_path: Path) -> None:
     text = doc.read_text()
     assert "old" not in text and "| 1.23 |" in text and text.index("after") < text.index("new section")
     assert text.startswith("# Performance\n\nintro\n")
+
+
+def test_transparency_log_times_proofs_at_a_log_size(cache: list[str]) -> None:
+    rows = table_rows(transparency_log.main(["--runs", "1", "--entries", "37", *cache]))
+    assert rows[0][0] == "operation at 37 entries" and len(rows) == 6

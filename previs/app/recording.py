@@ -23,6 +23,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from previs.app.transparency import CHECKPOINT_FILE, LogKeeper, ledger_entry
 from previs.generation.limits import GeneratedImage
 from previs.media.imaging import encode_png, pixel_sha256, sha256_bytes
 from previs.provenance.credentials import Ingredient, sign_image
@@ -34,7 +35,7 @@ from previs.storage import Database, FileStore, UnitOfWork
 from previs.storage.files import write_durably
 from previs.storage.moves import carry_out_moves
 from previs.storage.staging import Batch, StagedFile, Staging
-from previs.storage.tables import Frame, LedgerRow
+from previs.storage.tables import Frame
 from previs.version import __version__
 
 HEAD_FILE = "ledger.head"
@@ -84,18 +85,14 @@ def _head_sequence(head: str) -> int:
     return int(head.split(":", 1)[0])
 
 
-def ledger_entry(row: LedgerRow) -> LedgerEntry:
-    return LedgerEntry(sequence=row.sequence, frame_sha256=row.frame_sha256, pixel_sha256=row.pixel_sha256,
-                       record_sha256=row.record_sha256, created_at=row.created_at, prev_hash=row.prev_hash,
-                       entry_hash=row.entry_hash)
-
-
 class FrameRecorder:
     """Signs and stores frames; one per studio, so ledger sequence numbers are handed out one at a time."""
 
     def __init__(self, database: Database, frames: FileStore, inputs: FileStore, identity: SigningIdentity,
-                 head_file: Path):
+                 head_file: Path, origin: str = "previs/studio"):
         self.database = database
+        self.log = LogKeeper(database, identity, origin)  # signs the checkpoint kept beside the head
+        self.checkpoint_file = head_file.with_name(CHECKPOINT_FILE)
         self.frames = frames
         self.inputs = inputs
         self.identity = identity
@@ -250,6 +247,7 @@ class FrameRecorder:
             kept = self.kept_head()
             furthest = max(heads, key=_head_sequence)
             if kept is None or _head_sequence(furthest) > _head_sequence(kept):
+                write_durably(self.checkpoint_file, self.log.signed_at(_head_sequence(furthest)).encode())
                 write_durably(self.head_file, (furthest + "\n").encode())
 
     @contextmanager
@@ -259,8 +257,16 @@ class FrameRecorder:
             yield
 
     def _keep_head(self, last: LedgerEntry | None) -> None:
-        """Write the head atomically; the ledger rows are committed already, so a failure here is reported."""
+        """Write the signed checkpoint, then the head, atomically; the ledger rows are committed already, so a
+        failure here is reported. The checkpoint covers every committed row, so it is never behind the head."""
+        write_durably(self.checkpoint_file, self.log.signed_current().encode())
         write_durably(self.head_file, (chain_head(last) + "\n").encode())
+
+    def kept_checkpoint(self) -> str | None:
+        try:
+            return self.checkpoint_file.read_text() or None
+        except FileNotFoundError:
+            return None
 
     def kept_head(self) -> str | None:
         try:

@@ -101,7 +101,8 @@ def open_studio(settings: Settings, *, generator: Generator | None = None, worke
     consent.reindex_names()  # the name-word index built with today's word keys (after 0007, or a new matcher)
     # The one read-time rule: grants past their end date are expired (their frames withdrawn) before any read.
     database.add_read_rule(consent.expire_due)
-    recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE)
+    recorder = FrameRecorder(database, frame_files, FileStore(home, "inputs"), identity, home / HEAD_FILE,
+                             origin=f"previs/{opened.studio_id}")
     if opened.read_only is None:  # finish or undo what a process that died left (staged files, file moves)
         recover(database, home, recorder)
     try:

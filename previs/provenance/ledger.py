@@ -31,7 +31,7 @@ from previs.media.imaging import canonical_json, sha256_bytes
 GENESIS_HASH = "0" * 64
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
-ProblemKind = Literal["changed", "deleted", "inserted", "relinked"]
+ProblemKind = Literal["changed", "deleted", "inserted", "relinked", "checkpoint", "record"]
 _Report = Callable[[int, ProblemKind, str], None]  # how verify_chain's checks record a problem
 
 
@@ -69,6 +69,8 @@ class ChainProblem:
               row links past, or a row appended after the kept head
     relinked  rows ``sequence`` and ``sequence + 1`` each match their own hash but no longer link: row
               ``sequence`` was rewritten and re-hashed, or the next row was re-pointed
+    checkpoint the kept head or signed checkpoint is missing, forged, or no longer matches the log's leaves
+    record    a frames row (its record, file or pixel digest, or id) does not match its log leaf
     """
 
     sequence: int
@@ -113,6 +115,16 @@ def entry_hash(
         "created_at": created_at,
         "prev_hash": prev_hash,
     }).encode())
+
+
+def leaf_bytes(entry: LedgerEntry, frame_id: int | None) -> bytes:
+    """What the Merkle tree's leaf for ``entry`` commits to: every field of the entry and the frame it is for
+    (so ``frame_id`` is inside the hash; the record digest covers the record, consent grants included)."""
+    return canonical_json({  # spelled out: dataclasses.asdict costs more than the hashing (100,000 rows on open)
+        "sequence": entry.sequence, "frame_sha256": entry.frame_sha256, "pixel_sha256": entry.pixel_sha256,
+        "record_sha256": entry.record_sha256, "created_at": entry.created_at, "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash, "frame_id": frame_id,
+    }).encode()
 
 
 def record_sha256(record: Mapping[str, Any]) -> str:

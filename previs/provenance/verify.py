@@ -70,6 +70,8 @@ class Verification:
     credentials: CredentialsReport
     ledger_match: LedgerMatch | None
     soft_match: SoftMatch | None = None  # only for derived_known
+    # The matched entry's RFC 9162 inclusion proof against the studio's current signed checkpoint (the desk adds it)
+    log_inclusion: dict[str, Any] | None = None
 
     @property
     def frame_record(self) -> FrameRecord | None:
@@ -94,6 +96,7 @@ class Verification:
             "ledger_match": None if self.ledger_match is None else asdict(self.ledger_match),
             "soft_match": None if self.soft_match is None else asdict(self.soft_match),
             "frame_id": self.frame_id,
+            "log_inclusion": self.log_inclusion,
         }
 
     @property

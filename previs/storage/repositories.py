@@ -141,6 +141,12 @@ class FrameRepository:
                                        keeps).limit(1)
         return self._session.scalar(query) is not None
 
+    def fingerprints(self) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+        """(id, file digest, pixel digest, record) of every frame: what ``ledger verify`` checks against the log."""
+        query = select(Frame.id, Frame.file_sha256, Frame.sha256, Frame.record).order_by(Frame.id)
+        for row in self._session.execute(query.execution_options(yield_per=1000)):
+            yield row.id, row.file_sha256, row.sha256, row.record
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Every frame's record, read in chunks (a one-time sweep over tens of thousands of frames)."""
         yield from self._session.scalars(select(Frame.record).execution_options(yield_per=1000))
@@ -161,6 +167,15 @@ class LedgerRepository:
 
     def all(self) -> Sequence[LedgerRow]:
         return self._session.scalars(select(LedgerRow).order_by(LedgerRow.sequence, LedgerRow.id)).all()
+
+    def after(self, sequence: int) -> Sequence[LedgerRow]:
+        """The rows past ``sequence``, in order (the recorder's Merkle frontier reads only what is new)."""
+        return self._session.scalars(select(LedgerRow).where(LedgerRow.sequence > sequence)
+                                     .order_by(LedgerRow.sequence, LedgerRow.id)).all()
+
+    def for_frame(self, frame_id: int) -> Sequence[LedgerRow]:
+        return self._session.scalars(select(LedgerRow).where(LedgerRow.frame_id == frame_id)
+                                     .order_by(LedgerRow.sequence)).all()
 
     def has_entry(self, sequence: int, entry_hash: str) -> bool:
         """Whether this exact entry was committed (recovery: did a dead process's transaction commit?)."""
