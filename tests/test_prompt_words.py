@@ -6,8 +6,11 @@ import re
 
 import pytest
 
+from previs.app.requests import FrameRequest
+from previs.app.studio import Studio
 from previs.generation.generator import Generator
 from previs.prompts import CostumeDetails, load_library
+from previs.ui.records import given_to_model
 
 # 25 words each: what a department types, under every style the studio ships. Words the offline model's
 # tokenizer knows whole, so they cost what they would cost CLIP (previs-tiny spells unknown words letter by letter).
@@ -68,3 +71,12 @@ def test_words_the_description_already_says_are_not_repeated() -> None:
     rendered = LIBRARY.render("set", description=DESCRIPTION, style="concept_art", token_limit=200)
     assert rendered.prompt.lower().count("victorian observatory") == 1
     assert ".," not in LIBRARY.render("set", description="A cold cellar. Water drips.").prompt
+
+
+def test_the_page_shows_what_the_model_was_given_and_what_was_left_out(studio: Studio) -> None:
+    long = DESCRIPTION + ". " + " ".join(["Rain and fog over the old stone tower at night."] * 6)
+    frame = studio.frames.generate(FrameRequest(prompt=long, kind="set", style="concept_art", seed=1, width=64,
+                                                height=64, count=1), actor=studio.local_actor)[0]
+    shown = given_to_model(frame)
+    assert f"Prompt given to the model: {frame.record.generation.prompt}" in shown
+    assert "Left out (77-token limit): Rain and fog over the old stone tower at night." in shown

@@ -12,6 +12,7 @@ from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
 from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.inputs import SIZES, chosen_id, gallery_choice, whole_number
+from previs.ui.records import given_to_model_all
 
 MAX_FRAMES = 4
 NO_SCENE = ("(none: the description alone)", "")
@@ -78,6 +79,10 @@ def build(ui: UiContext) -> None:
         progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
         return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, actor=actor))
 
+    def given(actor: Actor, frame_ids: list[int]) -> str:
+        """What the model was given for the frames just shown, and what was left out to fit its encoder."""
+        return given_to_model_all([studio.frames.get(frame_id, actor=actor) for frame_id in frame_ids])
+
     with gr.Row():
         with gr.Column(scale=2):
             prompt = gr.Textbox(label="Scene description", lines=3, elem_id="concept-prompt",
@@ -105,14 +110,17 @@ def build(ui: UiContext) -> None:
                 vary_button = gr.Button("Vary this frame", elem_id="concept-vary")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery")
-            details = gr.JSON(label="How each frame was made")
+            given_panel = gr.Markdown(elem_id="concept-given")
+            details = gr.JSON(label="How each frame was made", open=False)
     shown_ids = gr.State([])
 
     shown = [gallery, details, shown_ids]
     generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count, scene, style],
                           shown,
-                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
+                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
+                          ).success(ui.handler(given), [shown_ids], [given_panel], api_visibility="private")
     vary_button.click(ui.handler(vary), [frame, strength, count], shown,
-                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
+                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
+                      ).success(ui.handler(given), [shown_ids], [given_panel], api_visibility="private")
     gallery.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False)
     gr.on([project.submit, project.blur], ui.handler(scene_choices), [project], [scene], api_visibility="private")
