@@ -11,7 +11,7 @@ from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
 from previs.ui.context import GENERATION, PROGRESS, UiContext
-from previs.ui.inputs import SIZES, chosen_id, gallery_choice, whole_number
+from previs.ui.inputs import GALLERY_BUTTONS, SIZES, chosen_id, gallery_choice, whole_number
 from previs.ui.records import given_to_model_all
 
 MAX_FRAMES = 4
@@ -109,7 +109,8 @@ def build(ui: UiContext) -> None:
                     strength = gr.Slider(0.1, 0.95, value=0.6, step=0.05, label="Change (0 = same, 1 = new)")
                 vary_button = gr.Button("Vary this frame", elem_id="concept-vary")
         with gr.Column(scale=3):
-            gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery")
+            gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery",
+                                 buttons=GALLERY_BUTTONS)
             given_panel = gr.Markdown(elem_id="concept-given")
             details = gr.JSON(label="How each frame was made", open=False)
     shown_ids = gr.State([])

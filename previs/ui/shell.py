@@ -20,7 +20,7 @@ CACHE_SWEEP = (3600, 3600)
 
 def model_line(studio: Studio) -> str:
     status = studio.models.status()
-    line = f"**Model:** `{status.name}` ({status.source})"
+    line = f"**Model:** `{status.name}`" + (f" ({status.source})" if status.source != status.name else "")
     if status.warning:
         line += f"\n\n> ⚠️ {status.warning}"
     return line
