@@ -3,6 +3,7 @@ style if one is chosen; pick a frame to vary it with new seeds."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import gradio as gr
@@ -10,6 +11,7 @@ import gradio as gr
 from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
+from previs.generation.limits import StepReport
 from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.inputs import GALLERY_BUTTONS, SIZES, chosen_id, gallery_choice, whole_number
 from previs.ui.records import given_to_model_all
@@ -44,6 +46,15 @@ def _shown(frames: list[FrameInfo]) -> Shown:
     return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
 
 
+def _steps(stop: threading.Event, progress: gr.Progress, what: str) -> StepReport:
+    """Each denoising step shown in the page's progress bar (Gradio's estimate follows the real steps); the
+    Stop button's flag ends the run at the next step."""
+    def report(done: int, total: int) -> bool:
+        progress(done / total, desc=f"Step {done} of {total}: {what}")
+        return not stop.is_set()
+    return report
+
+
 def build(ui: UiContext) -> None:
     """Lay out the tab and wire its events to the facade (Studio.frames.generate, Studio.frames.vary)."""
     studio = ui.studio
@@ -55,12 +66,13 @@ def build(ui: UiContext) -> None:
         preset if one is chosen; the frames are stored."""
         width, height = (int(side) for side in size.split("x"))
         progress(0, desc=f"Generating {int(count)} frame(s) with {studio.models.status().name}…")
+        on_step = _steps(ui.stop_flag(actor), progress, f"{int(count)} frame(s) at {size}")
         request = FrameRequest(
             prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
             steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
             project=project or DEFAULT_PROJECT, kind="set", scene=(scene or "").strip() or None,
-            style=style or None,
+            style=style or None, on_step=on_step,
         )
         return _shown(studio.frames.generate(request, actor=actor))
 
@@ -77,7 +89,13 @@ def build(ui: UiContext) -> None:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
         frame_id = chosen_id(frame, "frame", "click a frame in the gallery, or type its number")
         progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
-        return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, actor=actor))
+        on_step = _steps(ui.stop_flag(actor), progress, f"variations of frame {frame_id}")
+        return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, on_step=on_step,
+                                         actor=actor))
+
+    def stop(actor: Actor) -> None:
+        """Stop your running generation at its next step; nothing of it is stored."""
+        ui.stop(actor)
 
     def given(actor: Actor, frame_ids: list[int]) -> str:
         """What the model was given for the frames just shown, and what was left out to fit its encoder."""
@@ -100,7 +118,9 @@ def build(ui: UiContext) -> None:
             with gr.Row():
                 size = gr.Dropdown(SIZES, value="512x512", label="Size")
                 count = gr.Slider(1, MAX_FRAMES, value=2, step=1, label="Frames")
-            generate_button = gr.Button("Generate", variant="primary", elem_id="concept-generate")
+            with gr.Row():
+                generate_button = gr.Button("Generate", variant="primary", elem_id="concept-generate")
+                stop_button = gr.Button("Stop", variant="stop", elem_id="concept-stop", scale=0)
             with gr.Group():
                 gr.Markdown("**Vary this frame** — click a frame in the gallery, then make variations of it "
                             "with new seeds (Frames sets how many).")
@@ -123,5 +143,6 @@ def build(ui: UiContext) -> None:
     vary_button.click(ui.handler(vary), [frame, strength, count], shown,
                       api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
                       ).success(ui.handler(given), [shown_ids], [given_panel], api_visibility="private")
+    stop_button.click(ui.handler(stop), None, None, api_name="stop_generation", queue=False)
     gallery.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False)
     gr.on([project.submit, project.blur], ui.handler(scene_choices), [project], [scene], api_visibility="private")

@@ -14,8 +14,9 @@ import html
 import inspect
 import logging
 import secrets
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import gradio as gr
@@ -42,6 +43,17 @@ class UiContext:
     studio: Studio
     users: UserDirectory | None = None  # None: one local user (the studio's admin), no login
     watch: UsersFileWatch | None = None  # started without users: login turns on when the file gets some
+    _stops: dict[str, threading.Event] = field(default_factory=dict, repr=False)  # per user: Stop pressed
+
+    def stop_flag(self, actor: Actor) -> threading.Event:
+        """A fresh flag for the run ``actor`` starts now; their Stop button sets it (``stop``)."""
+        flag = self._stops[actor.name] = threading.Event()
+        return flag
+
+    def stop(self, actor: Actor) -> None:
+        """Stop the generation ``actor`` started last, at its next step."""
+        if (flag := self._stops.get(actor.name)) is not None:
+            flag.set()
 
     def directory(self) -> UserDirectory | None:
         """The users whose login the page asks for now, or None while there is no login."""
