@@ -114,7 +114,7 @@ def build(ui: UiContext) -> None:
                                     value=NO_STYLE[1], label="Style", elem_id="concept-style")
             with gr.Row():
                 seed = gr.Textbox(label="Seed", placeholder="random", elem_id="concept-seed")
-                steps = gr.Textbox(label="Steps", placeholder="model default")
+                steps = gr.Textbox(label="Steps", placeholder="model default", elem_id="concept-steps")
             with gr.Row():
                 size = gr.Dropdown(SIZES, value="512x512", label="Size")
                 count = gr.Slider(1, MAX_FRAMES, value=2, step=1, label="Frames")
