@@ -27,7 +27,8 @@ def app_without_users(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, P
     env = {**os.environ, "PREVIS_HOME": str(home), "PREVIS_MODEL": "previs-tiny", "PREVIS_DEVICE": "cpu",
            "PREVIS_MODELS_DIR": str(models_dir), "GRADIO_SERVER_PORT": str(port), "PYTHONPATH": str(ROOT)}
     env.pop("PREVIS_USERS", None)
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL,
+    output = (tmp_path / "app.out").open("w")
+    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=output,
                                stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -41,9 +42,12 @@ def app_without_users(tmp_path: Path, models_dir: Path) -> Iterator[tuple[str, P
                 pass
             time.sleep(0.25)
         yield url, home / "users.toml"
+        said = (tmp_path / "app.out").read_text()
+        assert "previs studio: open http://127.0.0.1" in said and "share=True" not in said
     finally:
         process.terminate()
         process.wait(timeout=20)
+        output.close()
 
 
 def test_adding_a_user_to_a_running_app_turns_login_on(app_without_users: tuple[str, Path]) -> None:

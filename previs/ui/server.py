@@ -89,11 +89,16 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
         CacheSweeper(cache, withdrawn_among).start()
     page = build_ui(studio, users=users, watch=watch, tabs=tabs)
     page.launch(
-        server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
+        server_name=host, server_port=port, prevent_thread_lock=True,
+        quiet=True,  # Gradio's own lines advise share=True, which a private studio must never use
         auth_dependency=signed_in_user,
         allowed_paths=[str(studio.served_directory)],
         max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses a bigger upload before writing any of it to disk
         app_kwargs={"middleware": middleware},  # the first listed runs first: the guard, then the gate
         show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
     )
+    if not quiet:
+        print(f"previs studio: open {page.local_url} in a browser (Ctrl+C stops it)", flush=True)
+    if block:
+        page.block_thread()
     return page
