@@ -19,7 +19,7 @@ from previs.media.uploads import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES
 from previs.ui.context import UiContext
 from previs.ui.guard import HostPolicy, RequestGuard
 from previs.ui.login import LiveSessions, LoginGate, signed_in_user
-from previs.ui.shell import build_ui, no_login_notice
+from previs.ui.shell import KEYBOARD, build_ui, no_login_notice
 from previs.ui.tabs import TABS, TabSpec
 from previs.ui.withdrawn import CACHE_FOLDER, CacheSweeper, WithdrawnFilesGuard
 
@@ -95,7 +95,7 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
         allowed_paths=[str(studio.served_directory)],
         max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses a bigger upload before writing any of it to disk
         app_kwargs={"middleware": middleware},  # the first listed runs first: the guard, then the gate
-        show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
+        head=KEYBOARD, show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
     )
     if not quiet:
         print(f"previs studio: open {page.local_url} in a browser (Ctrl+C stops it)", flush=True)

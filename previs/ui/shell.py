@@ -16,6 +16,15 @@ CHEAP_EVENTS_AT_ONCE = 4  # events that do not run the model; those share one sl
 # Gradio serves frames from copies in its cache: sweep hourly, dropping copies older than an hour, so a frame
 # withdrawn when its consent is revoked does not stay reachable there for long.
 CACHE_SWEEP = (3600, 3600)
+# Ctrl+Enter (Cmd+Enter) in a tab's form presses that tab's primary button: Generate, Fit, Build, ...
+KEYBOARD = """<script>
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  const tab = event.target.closest && event.target.closest("[id^=tab-]");
+  const button = tab && tab.querySelector("button.primary");
+  if (button) { event.preventDefault(); button.click(); }
+});
+</script>"""
 
 
 def model_line(studio: Studio) -> str:

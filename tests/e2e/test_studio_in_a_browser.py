@@ -54,7 +54,7 @@ def test_set_concepts_are_made_varied_approved_and_verified(app: RunningApp, pag
 def test_login_turns_on_when_a_user_is_added_and_stop_ends_a_run(tmp_path: Path, models_dir: Path,
                                                                    page: Any) -> None:
     """Started without users: the page works for the local admin; a user added while it runs turns login on
-    (no restart); that user's Stop ends a long run at the next step, with nothing stored."""
+    (no restart); Ctrl+Enter generates, and that user's Stop ends a long run at the next step, with nothing stored."""
     with running_app(tmp_path / "home", users={}, models_dir=models_dir) as bare:
         page.goto(bare.url)
         page.locator("#status-line").get_by_text("No login", exact=False).wait_for()
@@ -63,7 +63,7 @@ def test_login_turns_on_when_a_user_is_added_and_stop_ends_a_run(tmp_path: Path,
         steps.open_tab(page, "concepts")
         page.fill("#concept-prompt textarea", "a slow harbour at night")
         page.fill("#concept-steps textarea, #concept-steps input", "150")
-        page.click("#concept-generate")
+        page.press("#concept-prompt textarea", "Control+Enter")  # Ctrl+Enter generates
         page.get_by_text("Step ", exact=False).first.wait_for()
         page.click("#concept-stop")
         page.get_by_text("nothing was stored", exact=False).first.wait_for()
