@@ -13,6 +13,7 @@ Front ends catch ``PrevisError`` and show its message; anything else is a bug.
     ├── ConsentRefused        the consent gate refused a use of a performer's likeness
     ├── PermissionDenied      the user's role does not allow the action
     ├── JobInProgress         another job is doing this work now: the message says whose and since when
+    ├── GenerationStopped     the person stopped a generation: nothing of it was stored
     ├── ProvenanceError       signing or verifying Content Credentials failed
     ├── DataDirectoryRefused  the data directory lost its database or signing identity, or its database is
     │                     another studio's: refused, never silently replaced; the message says how to recover
@@ -68,6 +69,10 @@ class PermissionDenied(PrevisError):
 
 class JobInProgress(PrevisError):
     """The work asked for is being done by another job (a storyboard of the same scene and style)."""
+
+
+class GenerationStopped(PrevisError):
+    """A generation was stopped at a step boundary on request; nothing half-made is stored."""
 
 
 class ProvenanceError(PrevisError):

@@ -11,9 +11,17 @@ python=${PYTHON:-python3}
 extras=$([ "$purpose" = test ] && echo "[test]" || echo "")
 # torch: the CPU build 2.13.0 by default; a GPU machine sets PREVIS_TORCH, e.g. "torch==2.13.0" from the CUDA index.
 torch_spec=${PREVIS_TORCH:-torch==2.13.0}
-wanted="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16) $torch_spec $extras"
-if [ "$(cat .venv/.previs-installed 2>/dev/null)" != "$wanted" ]; then
-  echo "installing previs and its dependencies into .venv (first run takes a few minutes)..." >&2
+base="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16) $torch_spec"
+wanted="$base $extras"
+installed=$(cat .venv/.previs-installed 2>/dev/null || true)
+# The test extras add to the app's: a .venv set up for the tests serves the app as it is, so switching between
+# scripts/app.sh and scripts/test.sh installs nothing.
+if [ "$installed" != "$wanted" ] && [ "$installed" != "$base [test]" ]; then
+  if [ -z "$installed" ]; then
+    echo "installing previs and its dependencies into .venv (the first run takes about 3 minutes)..." >&2
+  else
+    echo "updating .venv: previs's dependencies or extras changed..." >&2
+  fi
   # shellcheck disable=SC2086  # PREVIS_TORCH may hold pip options, e.g. --index-url
   .venv/bin/python -m pip install --quiet --disable-pip-version-check $torch_spec
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"

@@ -19,11 +19,11 @@ from gradio_client.exceptions import AppError, AuthenticationError
 
 from previs.access.permissions import Action, Actor
 from previs.access.users import UserDirectory, add_user, remove_user
-from previs.app.studio import Studio
+from previs.app.studio import Studio, open_studio
 from previs.errors import InvalidRequest
 from previs.generation.generator import Generator
 from previs.generation.limits import TINY_MODEL
-from previs.settings import FastPaths
+from previs.settings import FastPaths, Settings
 from previs.ui import TABS, TabSpec, UiContext, build_ui, serve, server_address
 from previs.ui.context import BATCHED_GENERATION_SLOTS
 from tests.ui_support import PASSWORD, free_port, project
@@ -221,23 +221,35 @@ def test_a_removed_user_is_refused_at_the_next_request(app_url: str, users_file:
 
 
 @pytest.fixture(scope="module")
-def local_client(ui_studio: Studio) -> Iterator[Client]:
-    page = serve(ui_studio, users=None, port=free_port(), block=False, quiet=True)
+def bare_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
+                tiny_generator: Generator) -> Iterator[Studio]:
+    """A studio whose data directory has no users file (the module's other studio has one: login is on)."""
+    settings = Settings(home=tmp_path_factory.mktemp("bare-home"), device="cpu", user="localuser",
+                        models_path=models_dir)
+    studio = open_studio(settings, generator=tiny_generator)
+    yield studio
+    studio.close()
+
+
+@pytest.fixture(scope="module")
+def local_client(bare_studio: Studio) -> Iterator[Client]:
+    page = serve(bare_studio, users=None, port=free_port(), block=False, quiet=True)
     yield Client(page.local_url, verbose=False)
     page.close()
 
 
-def test_without_users_one_local_admin_works_without_login(local_client: Client, ui_studio: Studio) -> None:
+def test_without_users_one_local_admin_works_without_login(local_client: Client, bare_studio: Studio) -> None:
     status = local_client.predict(api_name="/status")
     assert "No login" in status and "localuser (admin)" in status and "users.toml" in status
     name = project()
     generate(local_client, name, count=1)
-    assert [f.created_by for f in ui_studio.frames.list(project=name, actor=ui_studio.local_actor)] == ["localuser"]
+    assert [f.created_by for f in bare_studio.frames.list(project=name, actor=bare_studio.local_actor)] == [
+        "localuser"]
 
 
-def test_without_users_the_log_says_login_is_off(ui_studio: Studio, caplog: pytest.LogCaptureFixture) -> None:
+def test_without_users_the_log_says_login_is_off(bare_studio: Studio, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="previs.ui"):
-        serve(ui_studio, users=None, port=free_port(), block=False, quiet=True).close()
+        serve(bare_studio, users=None, port=free_port(), block=False, quiet=True).close()
     assert any("No login" in r.getMessage() and "localuser (admin)" in r.getMessage() for r in caplog.records)
 
 

@@ -108,7 +108,7 @@ def test_an_unregistered_face_is_refused_for_a_fitting(cast: Studio, collins: Im
     message = _refused_message(cast, collins, "Ann Lee")
     assert message.startswith("refused: the performer photo shows a face that matches no registered performer; "
                               "no consent covers an unregistered person's likeness")
-    assert "previs consent add-photo 'Ann Lee' FILE" in message and "\n" not in message
+    assert "a reference photo for Ann Lee" in message and "previs " not in message and "\n" not in message
     assert _refusals(cast)[-1].detail["check"] == "face in input"
 
 

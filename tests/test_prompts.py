@@ -47,8 +47,8 @@ def heist() -> tuple[Scene, ...]:
 def test_shipped_prompts_load_from_the_repository(library: PromptLibrary) -> None:
     assert default_prompts_dir() == PROMPTS.resolve()
     assert [(t.ref, t.kind, t.default_style) for t in library.templates] == [
-        ("costume_concept@1", "costume", "concept_art"),
-        ("set_concept@1", "set", "concept_art"),
+        ("costume_concept@2", "costume", "concept_art"),
+        ("set_concept@2", "set", "concept_art"),
         ("storyboard_frame@2", "storyboard", "pencil_storyboard"),
     ]
     assert [s.id for s in library.styles] == [
@@ -93,16 +93,19 @@ def test_lookups_name_the_alternatives(library: PromptLibrary, heist: tuple[Scen
 def test_long_set_concept_fits_keeps_the_core_and_reports_what_was_dropped(library: PromptLibrary) -> None:
     prompt = library.render("set", scene=LONG_SCENE, style="matte_painting")
     assert prompt.token_count == approximate_clip_tokens(prompt.prompt) <= prompt.token_limit == 77
-    assert prompt.prompt.startswith(
-        "production design of a film set, exterior rain-soaked rooftop in Neo Tokyo, night lighting, "
-        "matte painting, epic scale, detailed environment, volumetric light"
-    )
-    # whole sentences of the action are left out, never half of one, and each one is reported
-    assert prompt.prompt.endswith("A rain-soaked rooftop in Neo Tokyo at night, two detectives argue.")
-    assert NEON.strip() not in prompt.prompt
-    assert prompt.dropped == (DroppedSegment("action", NEON.strip()),) * 6
-    assert prompt.summary == "To fit the text encoder's 77-token limit, left out: 6 segments of action."
-    assert (prompt.template, prompt.kind, prompt.style) == ("set_concept@1", "set", "matte_painting")
+    # the person's words first (the location and time they already say are not repeated), the style after
+    assert prompt.prompt.startswith("A rain-soaked rooftop in Neo Tokyo at night, two detectives argue. " + NEON)
+    assert prompt.prompt.endswith(", matte painting, epic scale")
+    # whole sentences of the action are left out, never half of one, and each one is reported; the template's
+    # own phrases and the style's later items give way before the scene's words
+    assert prompt.dropped == (*(DroppedSegment("action", NEON.strip()),) * 4,
+                              DroppedSegment("style", "detailed environment"),
+                              DroppedSegment("style", "volumetric light"),
+                              DroppedSegment("kind", "production design of a film set"),
+                              DroppedSegment("set framing", "wide establishing view, detailed set dressing"))
+    assert prompt.summary == ("To fit the text encoder's 77-token limit, left out: 4 segments of action, "
+                              "2 segments of style, kind, set framing.")
+    assert (prompt.template, prompt.kind, prompt.style) == ("set_concept@2", "set", "matte_painting")
     assert prompt.negative_prompt == (
         "people, crowd, figures, deformed architecture, warped perspective, cartoon, flat colours, "
         "text, caption, watermark, signature, logo, blurry, lowres, jpeg artifacts"
@@ -116,9 +119,10 @@ def test_long_set_concept_fits_the_model_tokenizer(library: PromptLibrary, tiny_
     assert limit == 77
     assert prompt.token_count == count_tokens(prompt.prompt) <= 77
     assert prompt.negative_token_count == count_tokens(prompt.negative_prompt) <= 77
-    assert "Neo Tokyo, night lighting, digital concept art" in prompt.prompt
+    assert prompt.prompt.startswith("A rain-soaked rooftop in Neo Tokyo at night, two detectives argue")
+    assert "digital concept art" in prompt.prompt
     # the toy vocabulary spells rare words letter by letter, so some negative terms give way too
-    assert {segment.part for segment in prompt.dropped} == {"action", "negative prompt"}
+    assert {"action", "negative prompt"} <= {segment.part for segment in prompt.dropped}
 
 
 def test_record_carries_everything_a_frame_needs(library: PromptLibrary) -> None:
@@ -135,7 +139,7 @@ def test_record_carries_everything_a_frame_needs(library: PromptLibrary) -> None
         "dropped",
         "dropped_summary",
     }
-    assert record["template"] == "set_concept@1" and record["style"] == "concept_art"
+    assert record["template"] == "set_concept@2" and record["style"] == "concept_art"
     assert record["dropped"][0] == {"part": "action", "text": NEON.strip(), "shortened": False}
     assert record["dropped_summary"].startswith("To fit the text encoder's 77-token limit")
 
@@ -157,7 +161,7 @@ def test_storyboard_prompts_name_who_is_in_frame_and_say_the_location_once(
     prompt = library.render("storyboard", scene=heist[0], shot=establishing, count_tokens=words_and_ends,
                             token_limit=200).prompt
     assert prompt.count("Harbour Warehouse") == 1 and prompt.count("night") == 1
-    lone = Shot(1, "Dex waits.", "close-up", "eye level", characters=("DEX",))
+    lone = Shot(1, "A figure waits by the door.", "close-up", "eye level", characters=("DEX",))
     tight = library.render("storyboard", scene=heist[0], shot=lone, count_tokens=words_and_ends, token_limit=30)
     assert "with Dex" in tight.prompt  # who is in frame outranks the scene's style of place
 
@@ -168,7 +172,7 @@ def test_storyboard_drops_cast_names_one_by_one_from_the_end(library: PromptLibr
     full = library.render("storyboard", scene=scene, shot=shot, count_tokens=words_and_ends, token_limit=200)
     limit = words_and_ends(full.prompt) - 2  # two names too many
     prompt = library.render("storyboard", scene=scene, shot=shot, count_tokens=words_and_ends, token_limit=limit)
-    assert "Ana waits., with Ana, Bo, interior Hall" in prompt.prompt
+    assert "Ana waits, with Ana, Bo, interior Hall" in prompt.prompt
     assert prompt.dropped == (DroppedSegment("characters", "Cy"), DroppedSegment("characters", "Dee"))
 
 
@@ -176,9 +180,8 @@ def test_costume_concept_with_and_without_a_scene(library: PromptLibrary, heist:
     costume = CostumeDetails("a belted trench coat", fabric="waxed cotton", period="1940s", character="MAYA")
     alone = library.render("costume", costume=costume, style="pencil_storyboard", count_tokens=words_and_ends)
     assert alone.prompt == (
-        "costume design of a belted trench coat, pencil storyboard sketch, loose graphite lines, greyscale, "
-        "rough shading, made of waxed cotton, 1940s period, full-length figure, plain background, "
-        "worn by Maya"
+        "costume design of a belted trench coat, made of waxed cotton, 1940s period, pencil storyboard sketch, "
+        "loose graphite lines, greyscale, rough shading, full-length figure, plain background, worn by Maya"
     )
     in_scene = library.render("costume", scene=heist[0], costume=costume, count_tokens=words_and_ends)
     assert in_scene.prompt.endswith("worn by Maya, in Harbour Warehouse, night light")
@@ -188,9 +191,7 @@ def test_free_text_description_renders_without_a_scene(library: PromptLibrary) -
     prompt = library.render(
         "set", description="A candle-lit wine cellar at midnight.", count_tokens=words_and_ends, token_limit=200
     )
-    assert prompt.prompt.startswith(
-        "production design of a film set, interior candle-lit wine cellar, night lighting, digital concept art"
-    )
+    assert prompt.prompt.startswith("A candle-lit wine cellar at midnight, night lighting, digital concept art")
 
 
 @pytest.mark.parametrize(
@@ -294,7 +295,7 @@ def _render(tmp_path: Path, limit: int, **fields: str) -> tuple[str, str, tuple[
 
 def test_parts_keep_template_order_when_everything_fits(tmp_path: Path) -> None:
     assert _render(tmp_path, 22) == (
-        "Pier, plain style, wide view of the whole set, at dusk, Gulls wheel. A bell rings out over the bay.",
+        "Pier, plain style, wide view of the whole set, at dusk, Gulls wheel. A bell rings out over the bay",
         "blurry, dark, ornate, text, watermark",
         (),
     )
@@ -302,7 +303,7 @@ def test_parts_keep_template_order_when_everything_fits(tmp_path: Path) -> None:
 
 def test_a_part_that_does_not_fit_is_dropped_and_later_shorter_ones_still_fit(tmp_path: Path) -> None:
     prompt, _, dropped = _render(tmp_path, 10)
-    assert prompt == "Pier, plain style, at dusk, Gulls wheel."
+    assert prompt == "Pier, plain style, at dusk, Gulls wheel"
     assert dropped == (
         DroppedSegment("framing", "wide view of the whole set"),
         DroppedSegment("action", "A bell rings out over the bay."),

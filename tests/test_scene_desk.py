@@ -97,7 +97,7 @@ def test_a_set_concept_from_a_scene_fits_and_keeps_location_time_and_style(studi
                                          width=64, height=64), actor=studio.local_actor)[0]
     template = frame.record.to_json()["prompt_template"]
     count_tokens, limit = studio.models.generator.token_counter()
-    assert template["template"] == "set_concept@1" and template["style"] == "matte_painting"
+    assert template["template"] == "set_concept@2" and template["style"] == "matte_painting"
     assert count_tokens(frame.record.to_json()["generation"]["prompt"]) <= limit == 77
     prompt = frame.record.to_json()["generation"]["prompt"].lower()
     assert "lighthouse cliff" in prompt and "dusk" in prompt and "matte painting" in prompt

@@ -316,9 +316,9 @@ def test_the_server_settings_are_read_and_checked(tmp_path: Path) -> None:
             Settings.from_env({**env, name: value})
 
 
-def test_an_upload_bigger_than_any_check_accepts_is_refused_before_it_reaches_the_disk(local_url: str) -> None:
+def test_an_upload_bigger_than_any_check_accepts_is_refused_before_it_reaches_the_disk(login_url: str) -> None:
     size = MAX_UPLOAD_BYTES + 1
-    with httpx.Client(base_url=local_url, timeout=60) as http:
+    with signed_in(login_url, "alice") as http:  # this module's data directory has users by now: login is on
         refused = http.post("gradio_api/upload", files={"files": ("big.png", b"\0" * size)})
     assert refused.status_code in (400, 413), refused.text
     cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")

@@ -171,7 +171,7 @@ def test_all_shots_are_drawn_with_progress_and_laid_out_as_png_and_pdf(pat: Clie
 
     pages, pdf, note = pat.predict(name, ["1"], "pencil_storyboard", 3, "A4", api_name="/storyboard_sheet")
     assert pages and all(Path(page["image"]).read_bytes().startswith(b"\x89PNG") for page in pages)
-    assert Path(pdf).name.startswith("previs-storyboard-") and name not in pdf
+    assert Path(pdf).name == f"{name}-scene1-storyboard.pdf"
     reader = PdfReader(io.BytesIO(Path(pdf).read_bytes()))
     assert "INT. LAMP ROOM - NIGHT" in "".join(page.extract_text() for page in reader.pages)
     assert note == f"{len(shots)} shots on {len(pages)} page(s)."

@@ -248,3 +248,27 @@ class UserDirectory:
         if user is None:
             raise PermissionDenied(f"{name} is no longer a previs user: ask the studio's admin")
         return Actor(user.name, user.role)
+
+
+class UsersFileWatch:
+    """The users file of a studio started without one: login turns on, without a restart, once it holds a user.
+
+    It never turns off again while the app runs: a users file deleted or emptied later locks everyone out
+    (``UserDirectory``), it does not open the page to all as the admin.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._directory: UserDirectory | None = None
+
+    def directory(self) -> UserDirectory | None:
+        """The users once the file has any (a stat per call until then), else None: no login yet."""
+        with self._lock:
+            if self._directory is None and self.path.exists():
+                try:
+                    self._directory = UserDirectory(self.path)
+                    log.warning("login is on: %s now has users", self.path)
+                except InvalidRequest as error:  # empty, or half-written by an editor: still no login
+                    log.info("%s is not usable yet: %s", self.path, error)
+            return self._directory

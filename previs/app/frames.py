@@ -22,7 +22,7 @@ from previs.app.requests import FRAME_KINDS, FrameInfo, FrameRequest, Reproducti
 from previs.app.reviews import PAGE, ReviewDesk, current_statuses
 from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
 from previs.errors import InvalidRequest, NotFound
-from previs.generation.limits import GenerationRequest
+from previs.generation.limits import GenerationRequest, StepReport
 from previs.media.imaging import pixel_sha256
 from previs.prompts import CostumeDetails, PromptLibrary
 from previs.provenance.record import FrameDetails, FrameRecord, SceneRef, ShotRef
@@ -59,7 +59,7 @@ class FrameDesk:
             GenerationRequest(
                 prompt=prompt, negative_prompt=negative, seed=request.seed,
                 steps=request.steps, guidance=request.guidance, width=request.width, height=request.height,
-                scheduler=request.scheduler, count=request.count,
+                scheduler=request.scheduler, count=request.count, on_step=request.on_step,
             ),
             context,
             actor=actor,
@@ -103,7 +103,7 @@ class FrameDesk:
         )
 
     def vary(self, frame_id: int, *, count: int = 4, strength: float = 0.6, seed: int | None = None,
-             changes: str = "", actor: Actor) -> list[FrameInfo]:
+             changes: str = "", on_step: StepReport | None = None, actor: Actor) -> list[FrameInfo]:
         """Variations of a stored frame (image-to-image over it, new seeds), optionally with requested
         ``changes`` added to its prompt; the new frames keep its scene and shot and name it as their parent."""
         actor.require(Action.GENERATE_SET)
@@ -124,7 +124,7 @@ class FrameDesk:
             GenerationRequest(prompt=", ".join(part for part in (changes, generation.prompt) if part),
                               negative_prompt=generation.negative_prompt or "", seed=seed, steps=generation.steps,
                               guidance=generation.guidance, scheduler=generation.scheduler, count=count,
-                              mode="image-to-image", init_image=picture, strength=strength),
+                              mode="image-to-image", init_image=picture, strength=strength, on_step=on_step),
             context, actor=actor, likeness=parent.record.details.likeness_uses or (),
         )
 

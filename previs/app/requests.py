@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from previs.generation.limits import StepReport
 from previs.provenance.record import FrameRecord
 
 FRAME_KINDS = ("set", "costume", "storyboard")
@@ -35,6 +36,7 @@ class FrameRequest:
     shot: int | None = None  # storyboard frames: the shot's order in the scene (default 1)
     style: str | None = None
     costume: str = ""  # costume frames: the garment, e.g. "a belted wool trench coat, 1940s"
+    on_step: StepReport | None = field(default=None, compare=False, repr=False)  # progress; False stops (Stop)
 
     @property
     def templated(self) -> bool:

@@ -317,7 +317,8 @@ class StoryboardDesk:
                                         str(chosen.id), status.replace("_", " ")))
                     frame_ids.append(chosen.id)
         if not panels:
-            raise InvalidRequest(f"no frames to lay out for scene(s) {', '.join(scenes)}: build the storyboard first")
+            which = f"scene(s) {', '.join(scenes)}" if scenes else "the project: no scene was chosen"
+            raise InvalidRequest(f"no frames to lay out for {which}: build the storyboard first")
         title = (f"Scene {infos[0].number} — {infos[0].heading}" if len(infos) == 1
                  else f"Scenes {', '.join(scene.number for scene in infos)}")
         header = SheetHeader(project=project, title=title, subtitle=f"{len(panels)} shots",

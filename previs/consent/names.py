@@ -39,5 +39,5 @@ def performer_named(people: Sequence[Registered], name: str) -> Registered:
     label of, or NotFound saying how to register them."""
     found = next((person for person in people if person.names.answers_to(name)), None)
     if found is None:
-        raise NotFound(f"no performer named {name!r}: register them with `previs consent add-performer`")
+        raise NotFound(f"no performer named {name!r}: a producer registers performers first (Consent tab)")
     return found

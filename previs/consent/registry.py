@@ -636,8 +636,8 @@ class ConsentRegistry:
         raise ConsentRefused(
             f"refused: the {sighting.picture} shows a face that matches no registered performer{whose}; no "
             "consent covers an unregistered person's likeness. A producer must register this person with a "
-            f"reference photo and a grant first (`previs consent add-photo {claimed.name!r} FILE`, or "
-            "`previs consent add-performer NAME --photo FILE`, then `previs consent grant`)")
+            f"reference photo and a grant first (a reference photo for {claimed.name}, or a new performer with "
+            "one, then a grant)")
 
     def _withdraw_frames(self, work: UnitOfWork, grant: ConsentGrant) -> list[int]:
         """Mark the grant's frames withdrawn and journal their files' moves, in the caller's transaction.

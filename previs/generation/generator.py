@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-from previs.errors import InvalidRequest
+from previs.errors import GenerationStopped, InvalidRequest
 from previs.generation.batching import MergingQueue
 from previs.generation.encoder_text import EncoderTexts
 from previs.generation.fast_paths import apply_at_load, apply_per_call, speedups_record
@@ -87,6 +87,31 @@ class _Plan:
         if request.mode != "text-to-image":
             return (id(self),)
         return (request.mode, request.scheduler, self.steps, self.guidance, self.width, self.height)
+
+
+class _StepWatch:
+    """Reports each denoising step to the plans that asked (``on_step``) and interrupts the pipeline at the next
+    step when one of them says stop (diffusers' ``callback_on_step_end`` and ``_interrupt``)."""
+
+    def __init__(self, plans: list[_Plan], steps: int):
+        self._reports = [plan.request.on_step for plan in plans if plan.request.on_step is not None]
+        self._steps = steps
+        self.stopped = False
+
+    def arguments(self) -> dict[str, Any]:
+        return {"callback_on_step_end": self._after_step} if self._reports else {}
+
+    def _after_step(self, pipeline: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+        # img2img runs fewer steps than asked (strength); diffusers counts those it runs
+        total = getattr(pipeline, "_num_timesteps", None) or self._steps
+        if not all([report(step + 1, int(total)) for report in self._reports]):
+            self.stopped = True
+            pipeline._interrupt = True
+        return tensors
+
+    def raise_if_stopped(self) -> None:
+        if self.stopped:
+            raise GenerationStopped("stopped: the generation was stopped before it finished; nothing was stored")
 
 
 class Generator:
@@ -177,7 +202,9 @@ class Generator:
         pipeline = self._view(first.request.mode, first.request.scheduler)
         decode = self.fast_paths.decode_plan(first.width, first.height, sum(len(plan.seeds) for plan in plans))
         apply_per_call(pipeline, decode)
-        images = iter(pipeline(**self._call_arguments(plans)).images)
+        stop = _StepWatch(plans, first.steps)
+        images = iter(pipeline(**self._call_arguments(plans), **stop.arguments()).images)
+        stop.raise_if_stopped()
         speedups = speedups_record(pipeline)
         merged: dict[str, int] = {} if len(plans) == 1 else {
             "merged_requests": len(plans), "merged_images": sum(len(plan.seeds) for plan in plans)}

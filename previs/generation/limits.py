@@ -6,6 +6,7 @@ so they stay importable without torch; ``check_request`` is the one validation e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,10 @@ MAX_PROMPT_CHARS = 2000
 INPAINT_BLEND_RADIUS = 4
 
 
+StepReport = Callable[[int, int], bool]
+"""``on_step(done, total)``, called after each denoising step; returning False stops the run at that step."""
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     """Everything that decides the pixels. ``None`` means "the model's default" (resolved and recorded)."""
@@ -52,6 +57,7 @@ class GenerationRequest:
     init_image: Image.Image | None = field(default=None, compare=False, repr=False)
     mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
     strength: float = 0.75
+    on_step: StepReport | None = field(default=None, compare=False, repr=False)  # progress, and the Stop button
 
     @classmethod
     def from_record(cls, record: GenerationRecord, *, init_image: Image.Image | None = None,

@@ -7,6 +7,9 @@ prompt still fits and otherwise dropped, together with the later segments of the
 from its third sentence would mislead). A later, shorter part may still fit. Nothing is cut mid-segment,
 except as a last resort when the required parts alone overflow: then the longest are trimmed at word
 boundaries to an equal word count. Every segment left out is reported in ``RenderedPrompt.dropped``.
+Templates list the person's words (a description, a garment) before their own phrases, so boilerplate is
+what gives way first. A part that only repeats what a required part already says (the location inferred
+from a description, its time of day) is left out unreported: it would spend tokens saying it twice.
 The negative prompt (template, style, then base terms) is fitted the same way, term by term.
 """
 
@@ -49,7 +52,7 @@ def render(
         return count_tokens(text) <= token_limit
 
     # 2. Cut each part into segments, and admit them by importance
-    window = _Window([_Segments.of(part, values) for part in template.parts], fits)
+    window = _Window(_without_echoes([_Segments.of(part, values) for part in template.parts]), fits)
     window.admit_required()
     window.admit_the_rest()
     # 3. Fit the negative prompt
@@ -91,6 +94,22 @@ class _Segments:
             return self.segments[0] if count else ""
         (name,) = self.part.placeholders
         return _format(self.part.text, {name: SPLITS[self.part.split].join(self.segments[:count])})
+
+
+def _without_echoes(parts: list[_Segments]) -> list[_Segments]:
+    """Empty the parts whose main (longest) value a kept required part's first segment already says, word for
+    word: "in Neo Tokyo" after "A rooftop in Neo Tokyo at night" (a lone "exterior" beside it is not worth it)."""
+    for i, part in enumerate(parts):
+        said = [other.segments[0].lower() for j, other in enumerate(parts)
+                if j != i and other.part.required and other.segments]
+        main = max((value.lower() for value in part.values.values()), key=len, default="")
+        if main and any(_says(text, main) for text in said):
+            parts[i] = _Segments(part.part, part.values, ())
+    return parts
+
+
+def _says(text: str, words: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 class _Window:
@@ -181,6 +200,7 @@ def _prefix(words: list[str], count: int) -> str:
 
 
 def _format(text: str, values: Mapping[str, str]) -> str:
-    """The part's text with its placeholders filled, whitespace normalised, no dangling separators."""
+    """The part's text with its placeholders filled, whitespace normalised, no dangling separators or full stop
+    (parts are joined with commas, and "drips., " reads as a typo)."""
     filled = " ".join(text.format_map(values).split())
-    return filled.replace(" ,", ",").strip(_TRIM)
+    return filled.replace(" ,", ",").strip(_TRIM).rstrip(".").rstrip(_TRIM)

@@ -70,7 +70,8 @@ class ProjectRepository:
     def get(self, name: str) -> Project:
         project = self.find(name)
         if project is None:
-            raise NotFound(f"no project named {name!r}: check `previs frames` or create it by generating into it")
+            raise NotFound(f"no project named {name!r}: check its spelling; a project is created by generating "
+                           "frames into it or by importing a script into it")
         return project
 
     def all(self) -> Sequence[Project]:
@@ -90,7 +91,7 @@ class FrameRepository:
     def get(self, frame_id: int) -> Frame:
         frame = self._session.get(Frame, frame_id)
         if frame is None:
-            raise NotFound(f"no frame with id {frame_id}: list frames with `previs frames`")
+            raise NotFound(f"no frame with id {frame_id}: check the frame number")
         return frame
 
     def list(self, *, project: str | None = None, limit: int = 100, include_withdrawn: bool = False,

@@ -3,6 +3,7 @@ style if one is chosen; pick a frame to vary it with new seeds."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import gradio as gr
@@ -10,8 +11,10 @@ import gradio as gr
 from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
+from previs.generation.limits import StepReport
 from previs.ui.context import GENERATION, PROGRESS, UiContext
-from previs.ui.inputs import SIZES, chosen_id, gallery_choice, whole_number
+from previs.ui.inputs import GALLERY_BUTTONS, SIZES, chosen_id, gallery_choice, whole_number
+from previs.ui.records import given_to_model_all
 
 MAX_FRAMES = 4
 NO_SCENE = ("(none: the description alone)", "")
@@ -43,6 +46,15 @@ def _shown(frames: list[FrameInfo]) -> Shown:
     return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
 
 
+def _steps(stop: threading.Event, progress: gr.Progress, what: str) -> StepReport:
+    """Each denoising step shown in the page's progress bar (Gradio's estimate follows the real steps); the
+    Stop button's flag ends the run at the next step."""
+    def report(done: int, total: int) -> bool:
+        progress(done / total, desc=f"Step {done} of {total}: {what}")
+        return not stop.is_set()
+    return report
+
+
 def build(ui: UiContext) -> None:
     """Lay out the tab and wire its events to the facade (Studio.frames.generate, Studio.frames.vary)."""
     studio = ui.studio
@@ -54,12 +66,13 @@ def build(ui: UiContext) -> None:
         preset if one is chosen; the frames are stored."""
         width, height = (int(side) for side in size.split("x"))
         progress(0, desc=f"Generating {int(count)} frame(s) with {studio.models.status().name}…")
+        on_step = _steps(ui.stop_flag(actor), progress, f"{int(count)} frame(s) at {size}")
         request = FrameRequest(
             prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
             steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
             project=project or DEFAULT_PROJECT, kind="set", scene=(scene or "").strip() or None,
-            style=style or None,
+            style=style or None, on_step=on_step,
         )
         return _shown(studio.frames.generate(request, actor=actor))
 
@@ -76,7 +89,17 @@ def build(ui: UiContext) -> None:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
         frame_id = chosen_id(frame, "frame", "click a frame in the gallery, or type its number")
         progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
-        return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, actor=actor))
+        on_step = _steps(ui.stop_flag(actor), progress, f"variations of frame {frame_id}")
+        return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, on_step=on_step,
+                                         actor=actor))
+
+    def stop(actor: Actor) -> None:
+        """Stop your running generation at its next step; nothing of it is stored."""
+        ui.stop(actor)
+
+    def given(actor: Actor, frame_ids: list[int]) -> str:
+        """What the model was given for the frames just shown, and what was left out to fit its encoder."""
+        return given_to_model_all([studio.frames.get(frame_id, actor=actor) for frame_id in frame_ids])
 
     with gr.Row():
         with gr.Column(scale=2):
@@ -91,11 +114,13 @@ def build(ui: UiContext) -> None:
                                     value=NO_STYLE[1], label="Style", elem_id="concept-style")
             with gr.Row():
                 seed = gr.Textbox(label="Seed", placeholder="random", elem_id="concept-seed")
-                steps = gr.Textbox(label="Steps", placeholder="model default")
+                steps = gr.Textbox(label="Steps", placeholder="model default", elem_id="concept-steps")
             with gr.Row():
                 size = gr.Dropdown(SIZES, value="512x512", label="Size")
                 count = gr.Slider(1, MAX_FRAMES, value=2, step=1, label="Frames")
-            generate_button = gr.Button("Generate", variant="primary", elem_id="concept-generate")
+            with gr.Row():
+                generate_button = gr.Button("Generate", variant="primary", elem_id="concept-generate")
+                stop_button = gr.Button("Stop", variant="stop", elem_id="concept-stop", scale=0)
             with gr.Group():
                 gr.Markdown("**Vary this frame** — click a frame in the gallery, then make variations of it "
                             "with new seeds (Frames sets how many).")
@@ -104,15 +129,20 @@ def build(ui: UiContext) -> None:
                     strength = gr.Slider(0.1, 0.95, value=0.6, step=0.05, label="Change (0 = same, 1 = new)")
                 vary_button = gr.Button("Vary this frame", elem_id="concept-vary")
         with gr.Column(scale=3):
-            gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery")
-            details = gr.JSON(label="How each frame was made")
+            gallery = gr.Gallery(label="Frames", columns=2, height="auto", elem_id="concept-gallery",
+                                 buttons=GALLERY_BUTTONS)
+            given_panel = gr.Markdown(elem_id="concept-given")
+            details = gr.JSON(label="How each frame was made", open=False)
     shown_ids = gr.State([])
 
     shown = [gallery, details, shown_ids]
     generate_button.click(ui.handler(generate), [prompt, negative, project, seed, steps, size, count, scene, style],
                           shown,
-                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
+                          api_name="generate_set", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
+                          ).success(ui.handler(given), [shown_ids], [given_panel], api_visibility="private")
     vary_button.click(ui.handler(vary), [frame, strength, count], shown,
-                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots)
+                      api_name="vary_frame", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
+                      ).success(ui.handler(given), [shown_ids], [given_panel], api_visibility="private")
+    stop_button.click(ui.handler(stop), None, None, api_name="stop_generation", queue=False)
     gallery.select(gallery_choice, [shown_ids], [frame], api_visibility="private", queue=False)
     gr.on([project.submit, project.blur], ui.handler(scene_choices), [project], [scene], api_visibility="private")

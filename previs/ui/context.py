@@ -14,14 +14,15 @@ import html
 import inspect
 import logging
 import secrets
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import gradio as gr
 
 from previs.access.permissions import Actor
-from previs.access.users import UserDirectory
+from previs.access.users import UserDirectory, UsersFileWatch
 from previs.app.studio import Studio
 from previs.errors import PermissionDenied, PrevisError
 
@@ -34,16 +35,35 @@ R = TypeVar("R")
 PROGRESS = gr.Progress()
 BATCHED_GENERATION_SLOTS = 4
 GENERATION = "generator"  # the queue's concurrency group for events that run the model (generation_slots)
+LOCAL_USER = "(no login)"  # the login gate's name for requests while there is no login; no user can have it
 
 
 @dataclass(frozen=True)
 class UiContext:
     studio: Studio
     users: UserDirectory | None = None  # None: one local user (the studio's admin), no login
+    watch: UsersFileWatch | None = None  # started without users: login turns on when the file gets some
+    _stops: dict[str, threading.Event] = field(default_factory=dict, repr=False)  # per user: Stop pressed
+
+    def stop_flag(self, actor: Actor) -> threading.Event:
+        """A fresh flag for the run ``actor`` starts now; their Stop button sets it (``stop``)."""
+        flag = self._stops[actor.name] = threading.Event()
+        return flag
+
+    def stop(self, actor: Actor) -> None:
+        """Stop the generation ``actor`` started last, at its next step."""
+        if (flag := self._stops.get(actor.name)) is not None:
+            flag.set()
+
+    def directory(self) -> UserDirectory | None:
+        """The users whose login the page asks for now, or None while there is no login."""
+        if self.users is not None:
+            return self.users
+        return self.watch.directory() if self.watch is not None else None
 
     @property
     def login_required(self) -> bool:
-        return self.users is not None
+        return self.directory() is not None
 
     @property
     def generation_slots(self) -> int:
@@ -53,12 +73,13 @@ class UiContext:
 
     def actor(self, request: gr.Request | None) -> Actor:
         """Who is acting for this request: the logged-in user with their role now, or the local admin."""
-        if self.users is None:
+        users = self.directory()
+        if users is None:
             return self.studio.local_actor
         username = getattr(request, "username", None)
-        if not username:  # Gradio's login check answers first; this guards calls that bypass it
-            raise PermissionDenied("sign in first: this studio requires a login")
-        return self.users.actor(username)
+        if not username or (self.users is None and username == LOCAL_USER):
+            raise PermissionDenied("sign in first: this studio requires a login (reload the page to sign in)")
+        return users.actor(username)
 
     def handler(self, fn: Callable[Concatenate[Actor, P], R]) -> Callable[..., R]:
         """Wrap ``fn(actor, *inputs)`` as a Gradio event function taking ``(*inputs, request)``.

@@ -1,13 +1,16 @@
 """Files the studio hands out for download (a storyboard PDF), written where Gradio serves them from.
 
-The file goes into a fresh folder of its own inside Gradio's cache, under a name the program chooses (never
-one a user typed), so no two downloads collide and no user text becomes a path. Gradio serves files in its
+The file goes into a fresh folder of its own inside Gradio's cache, under a name the program builds (the
+project's name reduced to letters, digits, dots, dashes and underscores: never a separator, never a name a
+user typed as it was), so no two downloads collide and no user text becomes a path. Gradio serves files in its
 cache without copying them, and sweeps them with the rest of the cache (``shell.CACHE_SWEEP``).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr
@@ -20,3 +23,17 @@ def served_file(component: gr.components.Component, data: bytes, name: str) -> s
     path = folder / name
     path.write_bytes(data)
     return str(path)
+
+
+def storyboard_pdf_name(project: str, scenes: Sequence[str], what: str = "storyboard.pdf") -> str:
+    """``harbour-scene3-storyboard.pdf``: says what the file is once it sits among others in a download folder.
+
+    ``what`` names the kind of file ("shotlist.csv"); no scene means the whole project.
+    """
+    which = f"scene{scenes[0]}" if len(scenes) == 1 else f"scenes{'-'.join(scenes)}" if scenes else ""
+    return "-".join(part for part in (_slug(project), _slug(which) if which else "", what) if part)
+
+
+def _slug(text: str) -> str:
+    """Letters, digits, dots, dashes and underscores only: a file name on every system."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "previs"

@@ -24,7 +24,7 @@ from previs.generation.limits import MAX_COUNT
 from previs.media.uploads import load_drawn_mask, load_image_upload, load_mask_upload
 from previs.ui.canvas import mask_canvas
 from previs.ui.context import GENERATION, PROGRESS, UiContext
-from previs.ui.inputs import whole_number
+from previs.ui.inputs import GALLERY_BUTTONS, whole_number
 
 # What a fitting shows: the board, the variants (gallery items) and how it was made.
 Fitted = tuple[str, list[tuple[str, str]], dict[str, Any]]
@@ -122,7 +122,8 @@ def build(ui: UiContext) -> None:
                 project = gr.Textbox(label="Project", value=DEFAULT_PROJECT, elem_id="fitting-project")
             run = gr.Button("Run fitting", variant="primary", elem_id="fitting-run")
             board = gr.Image(label="Fitting board", type="filepath", interactive=False, elem_id="fitting-board")
-            gallery = gr.Gallery(label="Variants", columns=3, height="auto", elem_id="fitting-gallery")
+            gallery = gr.Gallery(label="Variants", columns=3, height="auto", elem_id="fitting-gallery",
+                                 buttons=GALLERY_BUTTONS)
             details = gr.JSON(label="How the fitting was made", elem_id="fitting-details")
 
     gr.on([figure.change, photo.change], ui.handler(fitting_subject), [figure, photo], canvas,

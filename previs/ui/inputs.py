@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from previs.errors import InvalidRequest
 
+# A gallery's buttons: no "share" (it posts to Hugging Face, which a private studio must never do, and fails).
+GALLERY_BUTTONS: list[Any] = ["download", "fullscreen"]  # Any: Gradio types it as a list of literals
 SIZES = ("256x256", "512x512", "768x512", "512x768", "1024x576", "1024x1024")  # frame sizes the tabs offer
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+import threading
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from starlette.requests import HTTPConnection, Request
@@ -22,6 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from previs.access.lockout import Locked, Lockout
 from previs.access.sessions import SessionStore
+from previs.access.users import UserDirectory
+from previs.ui.context import LOCAL_USER
 
 USER_KEY = "previs.user"  # the scope key holding the signed-in user's name
 MAX_LOGIN_BODY = 8192
@@ -65,10 +69,29 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
 """
 
 
-class LoginGate:
-    """ASGI middleware for Gradio's app; install it only when login is on."""
+class LiveSessions:
+    """The session store, made the first time the users file has users: a studio started without one turns
+    login on when a user is added, and keeps it on."""
 
-    def __init__(self, app: ASGIApp, sessions: SessionStore, lockout: Lockout):
+    def __init__(self, directory: Callable[[], UserDirectory | None], *, idle_s: float, max_s: float):
+        self._directory = directory
+        self._idle_s, self._max_s = idle_s, max_s
+        self._lock = threading.Lock()
+        self._store: SessionStore | None = None
+
+    def current(self) -> SessionStore | None:
+        """The sessions of the signed-in users, or None while the studio has no login."""
+        with self._lock:
+            if self._store is None and (users := self._directory()) is not None:
+                self._store = SessionStore(users, idle_s=self._idle_s, max_s=self._max_s)
+            return self._store
+
+
+class LoginGate:
+    """ASGI middleware for Gradio's app. While there is no login yet it lets every request through as the
+    local user (``LOCAL_USER``); from the moment the users file has users, it asks for a session."""
+
+    def __init__(self, app: ASGIApp, sessions: LiveSessions, lockout: Lockout):
         self.app = app
         self.sessions = sessions
         self.lockout = lockout
@@ -79,17 +102,22 @@ class LoginGate:
             await self.app(scope, receive, send)
             return
         route = (scope.get("method", ""), _path(scope).rstrip("/") or "/")
+        sessions = self.sessions.current()
+        if sessions is None:
+            scope[USER_KEY] = LOCAL_USER
+            await self.app(scope, receive, send)
+            return
         if route == ("POST", "/login"):
-            await (await self._sign_in(Request(scope, receive)))(scope, receive, send)
+            await (await self._sign_in(Request(scope, receive), sessions))(scope, receive, send)
             return
         token = HTTPConnection(scope).cookies.get(self.cookie)
         if route == ("GET", "/logout"):
-            self.sessions.end(token)
+            sessions.end(token)
             response = RedirectResponse(scope.get("root_path", "") + "/", status_code=302)
             response.delete_cookie(self.cookie, path="/")
             await response(scope, receive, send)
             return
-        user = self.sessions.user(token)
+        user = sessions.user(token)
         if user is not None:
             scope[USER_KEY] = user
             await self.app(scope, receive, send)
@@ -102,7 +130,7 @@ class LoginGate:
         else:
             await JSONResponse({"detail": "Not authenticated: sign in first"}, status_code=401)(scope, receive, send)
 
-    async def _sign_in(self, request: Request) -> Response:
+    async def _sign_in(self, request: Request, sessions: SessionStore) -> Response:
         body = b""
         async for chunk in request.stream():
             body += chunk
@@ -120,15 +148,15 @@ class LoginGate:
             return JSONResponse({"detail": f"Too many failed sign-ins for this name or from this address: try "
                                            f"again in {wait} s."}, status_code=429,
                                 headers={"Retry-After": str(wait)})
-        if not await asyncio.to_thread(self.sessions.users.authenticate, name, password):
+        if not await asyncio.to_thread(sessions.users.authenticate, name, password):
             return JSONResponse({"detail": NO_MATCH}, status_code=400)
         self.lockout.succeeded(attempt)
         try:
-            token = self.sessions.open(name)
+            token = sessions.open(name)
         except LookupError:
             return JSONResponse({"detail": NO_MATCH}, status_code=400)
         response = JSONResponse({"success": True})
-        response.set_cookie(self.cookie, token, max_age=int(self.sessions.max_s), path="/", httponly=True,
+        response.set_cookie(self.cookie, token, max_age=int(sessions.max_s), path="/", httponly=True,
                             samesite="lax", secure=request.url.scheme == "https")
         return response
 

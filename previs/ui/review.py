@@ -12,7 +12,7 @@ from previs.access.permissions import Actor
 from previs.app.requests import FrameInfo
 from previs.app.reviews import PAGE, ReviewInfo
 from previs.ui.context import UiContext
-from previs.ui.inputs import chosen_id, gallery_choice
+from previs.ui.inputs import GALLERY_BUTTONS, chosen_id, gallery_choice
 
 # (label, status): a comment alone leaves the frame pending, with the note kept in its history.
 DECISIONS = (("Approve", "approved"), ("Request changes", "changes_requested"), ("Reject", "rejected"),
@@ -98,7 +98,9 @@ def build(ui: UiContext) -> Callable[[gr.Tab], object]:
         frame_id = chosen_id(frame, "frame", PICK_FRAME)
         decision = studio.reviews.review(frame_id, status or "", comment=comment, actor=actor)
         said = f": {decision.comment}" if decision.comment else ""
-        return (f"Frame {frame_id}: {decision.status.replace('_', ' ')} by {decision.author}{said}",
+        what = (f"comment by {decision.author} (still pending)" if not status or status == "pending"
+                else f"{decision.status.replace('_', ' ')} by {decision.author}")
+        return (f"Frame {frame_id}: {what}{said}",
                 _history(studio.reviews.history(frame_id, actor=actor)), *page(actor, project, after))
 
     with gr.Row():
@@ -108,7 +110,8 @@ def build(ui: UiContext) -> Callable[[gr.Tab], object]:
                 refresh = gr.Button("Show the queue", scale=0, elem_id="review-refresh")
                 next_page = gr.Button("Next page", scale=0, elem_id="review-next")
             count = gr.Markdown(elem_id="review-count")
-            queue = gr.Gallery(label="Waiting for review", columns=3, height="auto", elem_id="review-queue")
+            queue = gr.Gallery(label="Waiting for review", columns=3, height="auto", elem_id="review-queue",
+                               buttons=GALLERY_BUTTONS)
         with gr.Column(scale=2):
             with gr.Row():
                 frame = gr.Textbox(label="Frame", placeholder="click a frame", elem_id="review-frame")

@@ -12,15 +12,14 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from previs.access.lockout import Lockout
-from previs.access.sessions import SessionStore
-from previs.access.users import UserDirectory
+from previs.access.users import UserDirectory, UsersFileWatch, users_path
 from previs.app.studio import Studio
 from previs.errors import InvalidRequest
 from previs.media.uploads import MAX_DOCUMENT_BYTES, MAX_IMAGE_BYTES
 from previs.ui.context import UiContext
 from previs.ui.guard import HostPolicy, RequestGuard
-from previs.ui.login import LoginGate, signed_in_user
-from previs.ui.shell import build_ui, no_login_notice
+from previs.ui.login import LiveSessions, LoginGate, signed_in_user
+from previs.ui.shell import KEYBOARD, build_ui, no_login_notice
 from previs.ui.tabs import TABS, TabSpec
 from previs.ui.withdrawn import CACHE_FOLDER, CacheSweeper, WithdrawnFilesGuard
 
@@ -65,10 +64,12 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
           block: bool = True, quiet: bool = False, tabs: Sequence[TabSpec] = TABS) -> gr.Blocks:
     """Build the page and start serving it; with ``block=False`` it returns once the server is up.
 
-    Without users only a loopback address is allowed: a page without login must not be open to the network.
-    Either way every request passes the Host and Origin checks (``guard.py``); with users, the login gate.
+    Without users only a loopback address is allowed: a page without login must not be open to the network;
+    login then turns on, without a restart, once the users file has a user (``UsersFileWatch``). Every request
+    passes the Host and Origin checks (``guard.py``) and the login gate.
     """
-    ui = UiContext(studio, users)
+    watch = None if users is not None else UsersFileWatch(users_path(studio.data_directory))
+    ui = UiContext(studio, users, watch)
     settings = studio.settings
     middleware = [Middleware(RequestGuard, policy=HostPolicy(settings.allowed_hosts, served_on=host))]
     if users is None:
@@ -78,21 +79,26 @@ def serve(studio: Studio, *, users: UserDirectory | None, host: str = DEFAULT_HO
         log.warning(no_login_notice(ui))
     else:
         log.info("login is on: users from %s", users.path)
-        sessions = SessionStore(users, idle_s=settings.session_idle_minutes * 60,
-                                max_s=settings.session_max_hours * 3600)
-        middleware.append(Middleware(LoginGate, sessions=sessions, lockout=Lockout()))
+    sessions = LiveSessions(ui.directory, idle_s=settings.session_idle_minutes * 60,
+                            max_s=settings.session_max_hours * 3600)
+    middleware.append(Middleware(LoginGate, sessions=sessions, lockout=Lockout()))
     withdrawn_among = studio.frames.withdrawn_files
     cache = _private_cache(studio)
     if cache is not None:
         middleware.append(Middleware(WithdrawnFilesGuard, withdrawn_among=withdrawn_among, cache=cache))
         CacheSweeper(cache, withdrawn_among).start()
-    page = build_ui(studio, users=users, tabs=tabs)
+    page = build_ui(studio, users=users, watch=watch, tabs=tabs)
     page.launch(
-        server_name=host, server_port=port, prevent_thread_lock=not block, quiet=quiet,
-        auth_dependency=signed_in_user if users else None,
+        server_name=host, server_port=port, prevent_thread_lock=True,
+        quiet=True,  # Gradio's own lines advise share=True, which a private studio must never use
+        auth_dependency=signed_in_user,
         allowed_paths=[str(studio.served_directory)],
         max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses a bigger upload before writing any of it to disk
         app_kwargs={"middleware": middleware},  # the first listed runs first: the guard, then the gate
-        show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
+        head=KEYBOARD, show_error=False, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
     )
+    if not quiet:
+        print(f"previs studio: open {page.local_url} in a browser (Ctrl+C stops it)", flush=True)
+    if block:
+        page.block_thread()
     return page

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import gradio as gr
 
 from previs.access.permissions import Actor
-from previs.access.users import ADD_USER_HINT, USERS_FILE, UserDirectory
+from previs.access.users import ADD_USER_HINT, UserDirectory, UsersFileWatch, users_path
 from previs.app.studio import Studio
 from previs.ui.context import UiContext
 from previs.ui.tabs import TABS, TabSpec
@@ -16,12 +16,22 @@ CHEAP_EVENTS_AT_ONCE = 4  # events that do not run the model; those share one sl
 # Gradio serves frames from copies in its cache: sweep hourly, dropping copies older than an hour, so a frame
 # withdrawn when its consent is revoked does not stay reachable there for long.
 CACHE_SWEEP = (3600, 3600)
+# Ctrl+Enter (Cmd+Enter) in a tab's form presses that tab's primary button: Generate, Fit, Build, ...
+KEYBOARD = """<script>
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  const tab = event.target.closest && event.target.closest("[id^=tab-]");
+  const button = tab && tab.querySelector("button.primary");
+  if (button) { event.preventDefault(); button.click(); }
+});
+</script>"""
 
 
 def model_line(studio: Studio) -> str:
     status = studio.models.status()
     serving = sum(1 for worker in studio.models.workers() if worker.state != "lost")
-    line = f"**Model:** `{status.name}` ({status.source}) · **Workers:** {serving} serving"
+    line = (f"**Model:** `{status.name}`" + (f" ({status.source})" if status.source != status.name else "")
+            + f" · **Workers:** {serving} serving")
     if status.warning:
         line += f"\n\n> ⚠️ {status.warning}"
     return line
@@ -29,9 +39,10 @@ def model_line(studio: Studio) -> str:
 
 def no_login_notice(ui: UiContext) -> str:
     """Said in the status line and the log when the studio runs without a users file."""
-    where = ui.studio.data_directory / USERS_FILE
-    return (f"No login: there is no users file ({where}), so everyone who can open this page acts as "
-            f"{ui.studio.local_actor.name} (admin). To turn login on, {ADD_USER_HINT}.")
+    where = ui.watch.path if ui.watch is not None else users_path(ui.studio.data_directory)
+    return (f"No login: the users file ({where}) has no users yet, so everyone who can open this page acts as "
+            f"{ui.studio.local_actor.name} (admin). To turn login on, {ADD_USER_HINT}: it takes effect at once, "
+            "without a restart.")
 
 
 def who_line(ui: UiContext, actor: Actor) -> str:
@@ -40,9 +51,11 @@ def who_line(ui: UiContext, actor: Actor) -> str:
     return f"Signed in as **{actor.name}** ({actor.role.value.replace('_', ' ')})"
 
 
-def build_ui(studio: Studio, *, users: UserDirectory | None = None, tabs: Sequence[TabSpec] = TABS) -> gr.Blocks:
-    """The whole page over ``studio``; with ``users`` every event acts as the logged-in user."""
-    ui = UiContext(studio, users)
+def build_ui(studio: Studio, *, users: UserDirectory | None = None, watch: UsersFileWatch | None = None,
+             tabs: Sequence[TabSpec] = TABS) -> gr.Blocks:
+    """The whole page over ``studio``; with ``users`` (or once ``watch`` finds some) every event acts as the
+    logged-in user."""
+    ui = UiContext(studio, users, watch)
 
     def status(actor: Actor) -> str:
         """Who you are acting as, and what is generating frames (says when they are placeholders)."""
@@ -52,8 +65,8 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, tabs: Sequen
     with page:  # not "as page": Blocks.__enter__ is unannotated (Any); it returns the Blocks itself
         with gr.Row(equal_height=True):
             gr.Markdown("# previs studio")
-            if ui.login_required:
-                gr.Button("Log out", link="logout", size="sm", scale=0, elem_id="logout")
+            logout = gr.Button("Log out", link="logout", size="sm", scale=0, elem_id="logout",
+                               visible=ui.login_required)
         status_line = gr.Markdown(model_line(studio), elem_id="status-line")
         with gr.Tabs():
             for spec in tabs:
@@ -62,5 +75,7 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, tabs: Sequen
                 if on_open is not None:
                     on_open(tab)
         page.load(ui.handler(status), None, status_line, api_name="status", queue=False)
+        page.load(lambda: gr.update(visible=ui.login_required), None, logout, api_visibility="private",
+                  queue=False)
     page.queue(default_concurrency_limit=CHEAP_EVENTS_AT_ONCE)
     return page

@@ -7,7 +7,6 @@ kept; the sheet is shown as PNG pages and handed out as a PDF under a name the p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import gradio as gr
@@ -19,8 +18,8 @@ from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardBusy, 
 from previs.errors import InvalidRequest
 from previs.scenes import CAMERA_ANGLES, CAMERA_MOVEMENTS, SHOT_SIZES
 from previs.ui.context import GENERATION, PROGRESS, UiContext
-from previs.ui.downloads import served_file
-from previs.ui.inputs import SIZES, whole_number
+from previs.ui.downloads import served_file, storyboard_pdf_name
+from previs.ui.inputs import GALLERY_BUTTONS, SIZES, whole_number
 
 PAGE_SIZES = ("A4", "Letter")
 SCENE_COLUMNS = ["Scene", "Heading", "Characters", "Shots"]
@@ -119,7 +118,7 @@ def build(ui: UiContext) -> None:
                                         page_size=page_size, style=style or DEFAULT_STYLE, actor=actor)
         count = len(sheet.pages)
         pages = [(page, f"page {number} of {count}") for number, page in enumerate(sheet.pages, start=1)]
-        name = f"previs-storyboard-{datetime.now(UTC):%Y%m%d-%H%M%S}.pdf"
+        name = storyboard_pdf_name(project or DEFAULT_PROJECT, list(scenes or []))
         note = f"{len(sheet.frame_ids)} shots on {count} page(s)."
         if sheet.missing:
             note += f" Not drawn yet: {', '.join(sheet.missing)}."
@@ -152,10 +151,12 @@ def build(ui: UiContext) -> None:
     def shot_list(actor: Actor, project: str, scene: str, kind: str) -> str:
         """The shot list (one scene, or the project when no scene is typed) as a CSV or PDF download."""
         listed = studio.storyboards.shot_list(project or DEFAULT_PROJECT, scene.strip() or None, actor=actor)
-        stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        scenes = [scene.strip()] if scene.strip() else []
         if kind == "PDF":
-            return served_file(shot_list_file, listed.pdf(), f"previs-shotlist-{stamp}.pdf")
-        return served_file(shot_list_file, listed.csv(), f"previs-shotlist-{stamp}.csv")
+            return served_file(shot_list_file, listed.pdf(),
+                               storyboard_pdf_name(project or DEFAULT_PROJECT, scenes, "shotlist.pdf"))
+        return served_file(shot_list_file, listed.csv(),
+                           storyboard_pdf_name(project or DEFAULT_PROJECT, scenes, "shotlist.csv"))
 
     with gr.Row():
         with gr.Column(scale=2):
@@ -184,9 +185,11 @@ def build(ui: UiContext) -> None:
         with gr.Column(scale=3):
             table = gr.Dataframe(headers=SCENE_COLUMNS, interactive=False, label="Scenes of the project",
                                  elem_id="storyboard-scene-table")
-            frames = gr.Gallery(label="Shots", columns=4, height="auto", elem_id="storyboard-frames")
+            frames = gr.Gallery(label="Shots", columns=4, height="auto", elem_id="storyboard-frames",
+                                buttons=GALLERY_BUTTONS)
             run = gr.JSON(label="What the run did", elem_id="storyboard-run")
             pages = gr.Gallery(label="Sheet", columns=1, height="auto", format="png", object_fit="contain",
+                               buttons=GALLERY_BUTTONS,
                                elem_id="storyboard-pages")
             pdf = gr.File(label="Sheet (PDF)", interactive=False, elem_id="storyboard-pdf")
             sheet_note = gr.Markdown(elem_id="storyboard-sheet-note")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from previs.access.users import add_user
 from previs.generation.generator import Generator
 from tests.e2e import steps
 from tests.e2e.harness import RunningApp, browser_unavailable, chromium_page, running_app
@@ -48,3 +49,22 @@ def test_set_concepts_are_made_varied_approved_and_verified(app: RunningApp, pag
     steps.sign_in(page, app.url, "pat", PASSWORD)
     steps.approve(page, frame)
     steps.verify(page, frame)
+
+
+def test_login_turns_on_when_a_user_is_added_and_stop_ends_a_run(tmp_path: Path, models_dir: Path,
+                                                                   page: Any) -> None:
+    """Started without users: the page works for the local admin; a user added while it runs turns login on
+    (no restart); Ctrl+Enter generates, and that user's Stop ends a long run at the next step, with nothing stored."""
+    with running_app(tmp_path / "home", users={}, models_dir=models_dir) as bare:
+        page.goto(bare.url)
+        page.locator("#status-line").get_by_text("No login", exact=False).wait_for()
+        add_user(bare.home / "users.toml", "ada", PASSWORD, "art_director")
+        steps.sign_in(page, bare.url, "ada", PASSWORD)
+        steps.open_tab(page, "concepts")
+        page.fill("#concept-prompt textarea", "a slow harbour at night")
+        page.fill("#concept-steps textarea, #concept-steps input", "150")
+        page.press("#concept-prompt textarea", "Control+Enter")  # Ctrl+Enter generates
+        page.get_by_text("Step ", exact=False).first.wait_for()
+        page.click("#concept-stop")
+        page.get_by_text("nothing was stored", exact=False).first.wait_for()
+        assert not list((bare.home / "frames").glob("**/*.png"))
