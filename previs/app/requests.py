@@ -35,6 +35,8 @@ class FrameRequest:
     shot: int | None = None  # storyboard frames: the shot's order in the scene (default 1)
     style: str | None = None
     costume: str = ""  # costume frames: the garment, e.g. "a belted wool trench coat, 1940s"
+    aspect: str | None = None  # "2.39:1": drawn near the model's pixel count, cropped to it (storyboards: the
+    # project's aspect when None)
 
     @property
     def templated(self) -> bool:
