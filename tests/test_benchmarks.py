@@ -9,6 +9,7 @@ import pytest
 
 from benchmarks import (
     batch_scaling,
+    blocking,
     bookkeeping,
     cold_start,
     faces,
@@ -105,3 +106,8 @@ def test_publish_replaces_only_its_own_section(tmp_path: Path) -> None:
     text = doc.read_text()
     assert "old" not in text and "| 1.23 |" in text and text.index("after") < text.index("new section")
     assert text.startswith("# Performance\n\nintro\n")
+
+
+def test_blocking_times_blockouts_and_the_controlnet(cache: list[str]) -> None:
+    rows = table_rows(blocking.main(["--toy", "--runs", "1", "--steps", "1", *cache]))
+    assert any("controlnet" in " ".join(row) for row in rows) and any("INT. KITCHEN" in " ".join(row) for row in rows)

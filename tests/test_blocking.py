@@ -51,6 +51,11 @@ THEO
 I did.
 """
 
+TWO_SHOTS = b"""INT. STAIRWELL - NIGHT #1#
+
+Maya runs up the stairs.
+"""
+
 
 def blockout(size: str, angle: str = "eye level", *, lens: int = 0, distance: float | None = None,
              scene: Scene = ROOF) -> Blockout:
@@ -95,8 +100,8 @@ def test_frames_are_drawn_near_the_model_s_pixel_count_and_cut_to_the_exact_rati
                                                                                 aspect: str) -> None:
     width, height = frame_size(256, 256, aspect)
     assert width % 64 == height % 64 == 0 and abs(width * height - 256 * 256) < 256 * 256 * 0.3
-    studio.scenes.import_script(SIX_SHOTS, project="Roof", actor=PRODUCER)
-    result = studio.storyboards.build(StoryboardRequest("Roof", ["1"], aspect=aspect, width=64, height=64,
+    studio.scenes.import_script(TWO_SHOTS, project="Roof", actor=PRODUCER)
+    result = studio.storyboards.build(StoryboardRequest("Roof", ["1"], aspect=aspect, width=48, height=48,
                                                                         steps=1),
                                       actor=PRODUCER)
     ratio = float(aspect.split(":")[0])
@@ -107,16 +112,16 @@ def test_frames_are_drawn_near_the_model_s_pixel_count_and_cut_to_the_exact_rati
         assert (frame.width, frame.height) == (generation.crop.box[2] - generation.crop.box[0],
                                                generation.crop.box[3] - generation.crop.box[1])
         assert abs(frame.width / ratio - frame.height) <= 1, "exact ratio within a pixel's rounding"
-        assert (generation.width, generation.height) == frame_size(64, 64, aspect)  # what was drawn
+        assert (generation.width, generation.height) == frame_size(48, 48, aspect)  # what was drawn
 
 
 def test_a_project_aspect_is_kept_and_a_board_may_override_it(studio: Studio) -> None:
-    studio.scenes.import_script(SIX_SHOTS, project="Roof", actor=PRODUCER)
+    studio.scenes.import_script(TWO_SHOTS, project="Roof", actor=PRODUCER)
     assert studio.storyboards.aspect("Roof", actor=PRODUCER) == "1:1"
     assert studio.storyboards.set_aspect("Roof", "16:9", actor=PRODUCER) == "16:9"
     with pytest.raises(InvalidRequest, match=r"2\.39:1"):
         studio.storyboards.set_aspect("Roof", "3:2", actor=PRODUCER)
-    first = studio.storyboards.build(StoryboardRequest("Roof", ["1"], width=64, height=64, steps=1), actor=PRODUCER)
+    first = studio.storyboards.build(StoryboardRequest("Roof", ["1"], width=48, height=48, steps=1), actor=PRODUCER)
     frame = studio.frames.get(first.drawn[0], actor=PRODUCER)
     assert frame.record.generation.crop is not None and frame.record.generation.crop.aspect == "16:9"
 
@@ -143,8 +148,8 @@ def test_the_tiny_controlnet_changes_the_pixels_and_the_record_says_so(tiny_gene
 
 
 def test_a_storyboard_frame_names_its_blockout_as_an_ingredient_and_reproduces(studio: Studio) -> None:
-    studio.scenes.import_script(SIX_SHOTS, project="Roof", actor=PRODUCER)
-    result = studio.storyboards.build(StoryboardRequest("Roof", ["1"], width=64, height=64, steps=1, aspect="2.39:1"),
+    studio.scenes.import_script(TWO_SHOTS, project="Roof", actor=PRODUCER)
+    result = studio.storyboards.build(StoryboardRequest("Roof", ["1"], width=48, height=48, steps=1, aspect="2.39:1"),
                                       actor=PRODUCER)
     frame = studio.frames.get(result.drawn[0], actor=PRODUCER)
     assert frame.record.details.blockout is not None and frame.record.details.blockout.method == "controlnet"
@@ -160,7 +165,8 @@ def test_offline_the_sheet_shows_blockouts_six_to_a_page_with_the_camera_block(s
     studio.scenes.import_script(SIX_SHOTS, project="Roof", actor=PRODUCER)
     shots = len(studio.scenes.scene("Roof", "1", actor=PRODUCER).shots)
     assert shots >= 6
-    studio.storyboards.build(StoryboardRequest("Roof", ["1"], width=64, height=64, steps=1, aspect="2.39:1"), actor=PRODUCER)
+    studio.storyboards.build(StoryboardRequest("Roof", ["1"], width=48, height=48, steps=1, aspect="2.39:1"),
+                             actor=PRODUCER)
     sheet = studio.storyboards.sheet("Roof", ["1"], actor=PRODUCER)
     first = PdfReader(io.BytesIO(sheet.pdf)).pages[0]
     text = first.extract_text()
@@ -174,7 +180,7 @@ def test_offline_the_sheet_shows_blockouts_six_to_a_page_with_the_camera_block(s
 def test_the_cli_sets_a_project_aspect_and_draws_a_board_at_another(settings, capsys, monkeypatch,
                                                                    tmp_path) -> None:
     script = tmp_path / "roof.fountain"
-    script.write_bytes(SIX_SHOTS)
+    script.write_bytes(TWO_SHOTS)
     assert in_process(settings, capsys, monkeypatch, "import-script", str(script), "--project", "Roof")[0] == 0
     code, out, _ = in_process(settings, capsys, monkeypatch, "aspect", "--project", "Roof", "1.85:1")
     assert code == 0 and out.strip().endswith("1.85:1")
@@ -182,7 +188,7 @@ def test_the_cli_sets_a_project_aspect_and_draws_a_board_at_another(settings, ca
     code, _, err = in_process(settings, capsys, monkeypatch, "aspect", "--project", "Roof", "7:1")
     assert code == 1 and "is not one of" in err and err.count("\n") == 1
     code, out, _ = in_process(settings, capsys, monkeypatch, "storyboard", "--project", "Roof", "--scene", "1",
-                              "--size", "64x64", "--steps", "1", "--aspect", "2.39:1", "--json")
+                              "--size", "48x48", "--steps", "1", "--aspect", "2.39:1", "--json")
     frame = json.loads(out)["drawn"][0]
     code, out, _ = in_process(settings, capsys, monkeypatch, "frames", "--project", "Roof", "--json")
     assert code == 0 and '"2.39:1"' in out and frame
