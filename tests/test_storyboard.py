@@ -53,7 +53,7 @@ def test_a_three_scene_script_becomes_a_sheet_with_every_shot_in_order(scripted:
     records = [frame.record.to_json() for frame in frames]
     assert {record["generation"]["seed"] for record in records if record["scene"]["number"] == "1"} == {
         result.seeds["1"]}, "the shots of a scene share one base seed"
-    sheet = scripted.storyboards.sheet("Lighthouse", ALL, columns=3, actor=PRODUCER)
+    sheet = scripted.storyboards.sheet("Lighthouse", ALL, columns=3, rows=1, actor=PRODUCER)
     pages, text = pdf_text(sheet.pdf)
     assert pages == len(sheet.pages) >= 2 and sheet.missing == []
     positions = [text.index(label) for label in expected]

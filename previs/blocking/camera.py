@@ -64,8 +64,9 @@ class Camera:
         u = (np.arange(self.width) + 0.5 - self.width / 2) / f
         v = (self.height / 2 - np.arange(self.height) - 0.5) / f
         grid = np.stack(np.broadcast_arrays(u[None, :], v[:, None], np.ones((1, 1))), axis=-1)
-        directions = grid @ self.axes()
-        return directions / np.linalg.norm(directions, axis=-1, keepdims=True)
+        directions: np.ndarray = grid @ self.axes()
+        unit: np.ndarray = directions / np.linalg.norm(directions, axis=-1, keepdims=True)
+        return unit
 
     def project(self, point: tuple[float, float, float]) -> tuple[float, float, float]:
         """Pixel column, row and depth (along the view axis) of a world point; depth ≤ 0 is behind the camera."""
