@@ -191,7 +191,8 @@ def ensure_tiny_controlnet(models_dir: Path) -> Path:
 
     from previs.generation.tiny import build_tiny_controlnet
 
-    unet = UNet2DConditionModel.from_pretrained(ensure_tiny_model(models_dir) / "unet")
+    unet = UNet2DConditionModel.from_pretrained(  # type: ignore[no-untyped-call]  # unannotated in diffusers
+        ensure_tiny_model(models_dir) / "unet")
     staging = folder.with_name(folder.name + f".tmp-{os.getpid()}")
     build_tiny_controlnet(unet).save_pretrained(staging)
     try:
@@ -213,7 +214,8 @@ def load_controlnet(spec: ModelSpec, placement: Placement, models_dir: Path) -> 
         raise ModelUnavailable(f"model {spec.name!r} has no ControlNet preset: blockouts steer it by image-to-image")
     location = str(ensure_tiny_controlnet(models_dir)) if source == TINY_MODEL else source
     try:
-        controlnet = ControlNetModel.from_pretrained(location, dtype=getattr(torch, placement.dtype))
+        controlnet = ControlNetModel.from_pretrained(  # type: ignore[no-untyped-call]  # unannotated in diffusers
+            location, dtype=getattr(torch, placement.dtype))
     except Exception as error:  # diffusers/hub raise many types; all mean "cannot load this ControlNet"
         raise ModelUnavailable(
             f"the ControlNet {source} for {spec.name!r} cannot be loaded ({error.__class__.__name__}). To fix: on a "
