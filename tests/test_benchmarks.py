@@ -9,6 +9,7 @@ import pytest
 
 from benchmarks import (
     batch_scaling,
+    blocking,
     bookkeeping,
     cold_start,
     faces,
@@ -111,3 +112,8 @@ def test_publish_replaces_only_its_own_section(tmp_path: Path) -> None:
 def test_transparency_log_times_proofs_at_a_log_size(cache: list[str]) -> None:
     rows = table_rows(transparency_log.main(["--runs", "1", "--entries", "37", *cache]))
     assert rows[0][0] == "operation at 37 entries" and len(rows) == 6
+
+
+def test_blocking_times_blockouts_and_the_controlnet(cache: list[str]) -> None:
+    rows = table_rows(blocking.main(["--toy", "--runs", "1", "--steps", "1", *cache]))
+    assert any("controlnet" in " ".join(row) for row in rows) and any("INT. KITCHEN" in " ".join(row) for row in rows)

@@ -79,7 +79,7 @@ def test_rows_follow_the_frames_aspect_ratio():
         return len(layout_pages([panel(1, image=frame(1, size))] * 40, columns=columns)[0])
 
     assert per_page((64, 36), 3) == 6  # 16:9
-    assert per_page((64, 64), 3) == 3  # square frames are taller: one row
+    assert per_page((64, 64), 3) == 9  # square frames go on a portrait page: three rows
     assert per_page((64, 20), 3) == 9  # wide 3.2:1 frames: three rows
     assert per_page((64, 36), 6) == 18
 

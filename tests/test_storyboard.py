@@ -53,7 +53,7 @@ def test_a_three_scene_script_becomes_a_sheet_with_every_shot_in_order(scripted:
     records = [frame.record.to_json() for frame in frames]
     assert {record["generation"]["seed"] for record in records if record["scene"]["number"] == "1"} == {
         result.seeds["1"]}, "the shots of a scene share one base seed"
-    sheet = scripted.storyboards.sheet("Lighthouse", ALL, columns=3, actor=PRODUCER)
+    sheet = scripted.storyboards.sheet("Lighthouse", ALL, columns=3, rows=1, actor=PRODUCER)
     pages, text = pdf_text(sheet.pdf)
     assert pages == len(sheet.pages) >= 2 and sheet.missing == []
     positions = [text.index(label) for label in expected]
@@ -69,7 +69,7 @@ def test_letter_pages_and_more_columns_change_the_layout(scripted: Studio) -> No
     a4 = scripted.storyboards.sheet("Lighthouse", ALL, columns=2, page_size="A4", actor=PRODUCER)
     letter = scripted.storyboards.sheet("Lighthouse", ALL, columns=5, page_size="Letter", actor=PRODUCER)
     width, height = PdfReader(io.BytesIO(letter.pdf)).pages[0].mediabox.upper_right
-    assert (round(float(width)), round(float(height))) == (792, 612)
+    assert (round(float(width)), round(float(height))) == (612, 792)  # square frames: a portrait page
     assert len(letter.pages) < len(a4.pages)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from previs.access.permissions import Action, Actor
+from previs.app.blockouts import steer
 from previs.app.models import ModelDesk
 from previs.app.pipeline import Check, FramePipeline
 from previs.app.recording import FrameContext, FrameRecorder, InputImage
@@ -22,10 +23,11 @@ from previs.app.requests import FRAME_KINDS, FrameInfo, FrameRequest, Reproducti
 from previs.app.reviews import PAGE, ReviewDesk, current_statuses
 from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
 from previs.errors import InvalidRequest, NotFound
-from previs.generation.limits import GenerationRequest, StepReport
+from previs.generation.limits import GenerationRequest, StepReport, frame_size
 from previs.media.imaging import pixel_sha256
 from previs.prompts import CostumeDetails, PromptLibrary
 from previs.provenance.record import FrameDetails, FrameRecord, SceneRef, ShotRef
+from previs.scenes.model import DEFAULT_ASPECT, aspect_ratio
 from previs.storage import Database
 from previs.storage.projects import check_project_name
 
@@ -55,16 +57,40 @@ class FrameDesk:
         if request.kind not in FRAME_KINDS:
             raise InvalidRequest(f"unknown frame kind {request.kind!r}: use one of {', '.join(FRAME_KINDS)}")
         prompt, negative, context = self._prompt(request, project, actor)
-        return self._pipeline.run(
-            GenerationRequest(
-                prompt=prompt, negative_prompt=negative, seed=request.seed,
-                steps=request.steps, guidance=request.guidance, width=request.width, height=request.height,
-                scheduler=request.scheduler, count=request.count, on_step=request.on_step,
-            ),
-            context,
-            actor=actor,
-            before_commit=before_commit,
+        generation = GenerationRequest(
+            prompt=prompt, negative_prompt=negative, seed=request.seed,
+            steps=request.steps, guidance=request.guidance, width=request.width, height=request.height,
+            scheduler=request.scheduler, count=request.count, on_step=request.on_step,
         )
+        aspect = self._aspect(request, project)
+        if aspect is not None:
+            native_w, native_h = self._models.native_size
+            width, height = frame_size(request.width or native_w, request.height or native_h, aspect)
+            generation = replace(generation, width=width, height=height, aspect=aspect)
+        if request.kind == "storyboard" and context.shot_id is not None:
+            generation, context = self._steered(generation, context, request, project, actor)
+        return self._pipeline.run(generation, context, actor=actor, before_commit=before_commit)
+
+    def _aspect(self, request: FrameRequest, project: str) -> str | None:
+        """The frame's aspect ratio: the request's, else for storyboards the project's (else DEFAULT_ASPECT)."""
+        if request.aspect is not None:
+            aspect_ratio(request.aspect)  # one of the crews' ratios, or a message naming them
+            return request.aspect.strip().replace(" ", "")
+        if request.kind != "storyboard":
+            return None
+        with self._database.unit_of_work() as work:
+            found = work.projects.find(project)
+            return (found.aspect if found is not None else None) or DEFAULT_ASPECT
+
+    def _steered(self, generation: GenerationRequest, context: FrameContext, request: FrameRequest, project: str,
+                 actor: Actor) -> tuple[GenerationRequest, FrameContext]:
+        """A storyboard frame drawn over its shot's blockout, kept as inputs and named in the record."""
+        scene = self._scenes.scene(project, request.scene or "", actor=actor)
+        shot = _shot(scene, request)
+        steered, inputs, blockout = steer(generation, scene.to_scene(), shot.to_shot(),
+                                          f"{scene.number}.{shot.order}", controlnet=self._models.has_controlnet)
+        return steered, replace(context, inputs=[*context.inputs, *inputs],
+                                details=replace(context.details, blockout=blockout))
 
     def _prompt(self, request: FrameRequest, project: str, actor: Actor) -> tuple[str, str, FrameContext]:
         """The text the model gets, and the frame's context (scene, shot, template) it came from."""
@@ -183,13 +209,17 @@ class FrameDesk:
 
     def _recorded_inputs(self, record: FrameRecord) -> dict[str, Image.Image]:
         """The input pictures the generator was fed (kept by sha256 in the inputs store)."""
-        found: dict[str, Image.Image] = {}
-        for item in record.inputs:
-            if item.feeds:
-                data = self._recorder.inputs.read(self._recorder.inputs.relative_path(item.sha256))
-                image = Image.open(io.BytesIO(data))
-                found[item.feeds] = image.convert("L" if item.feeds == "mask_image" else "RGB")
-        return found
+        return {item.feeds: self._input(item.sha256, "L" if item.feeds == "mask_image" else "RGB")
+                for item in record.inputs if item.feeds}
+
+    def input_picture(self, record: FrameRecord, role: str) -> Image.Image | None:
+        """The frame's first input picture of ``role`` (a storyboard's blockout), None when it has none."""
+        found = next((item for item in record.inputs if item.role == role), None)
+        return None if found is None else self._input(found.sha256, "RGB")
+
+    def _input(self, sha256: str, mode: str) -> Image.Image:
+        data = self._recorder.inputs.read(self._recorder.inputs.relative_path(sha256))
+        return Image.open(io.BytesIO(data)).convert(mode)
 
 
 def _shot(scene: SceneInfo | None, request: FrameRequest) -> ShotInfo:

@@ -9,7 +9,7 @@ from previs.app.requests import ModelListing, ModelStatus
 from previs.errors import ModelUnavailable
 from previs.generation.generator import Generator
 from previs.generation.limits import TINY_MODEL, GeneratedImage, GenerationRequest
-from previs.generation.models import PRESETS, TINY_NOTICE, is_available_offline, resolve_model
+from previs.generation.models import PRESETS, TINY_NOTICE, controlnet_available, is_available_offline, resolve_model
 from previs.generation.workers import WorkerInfo, WorkerPool
 from previs.generation.workers.local import LocalWorkers
 from previs.settings import Settings
@@ -92,6 +92,17 @@ class ModelDesk:
     @property
     def source(self) -> str:
         return self._generator.spec.source
+
+    @property
+    def native_size(self) -> tuple[int, int]:
+        """The size the model was trained at: its pixel count is what other aspect ratios are drawn with."""
+        preset = self._generator.spec.preset
+        return preset.width, preset.height
+
+    @property
+    def has_controlnet(self) -> bool:
+        """Whether blockouts steer this model through its depth ControlNet (else by image-to-image)."""
+        return controlnet_available(self._generator.spec)
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         return self._workers.generate(request, self._generator.spec.source)

@@ -37,6 +37,8 @@ class FrameRequest:
     style: str | None = None
     costume: str = ""  # costume frames: the garment, e.g. "a belted wool trench coat, 1940s"
     on_step: StepReport | None = field(default=None, compare=False, repr=False)  # progress; False stops (Stop)
+    aspect: str | None = None  # "2.39:1": drawn near the model's pixel count, cropped to it (storyboards: the
+    # project's aspect when None)
 
     @property
     def templated(self) -> bool:

@@ -22,21 +22,26 @@ from typing import Any
 from PIL import Image
 
 from previs.access.permissions import Action, Actor
+from previs.app.blockouts import BLOCKOUT_ROLE
 from previs.app.frames import FrameDesk
 from previs.app.pipeline import Check
 from previs.app.requests import FrameRequest
 from previs.app.reviews import current_statuses, select_of
 from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
 from previs.app.storyboard_jobs import STALE_AFTER, Claim, Holder, StoryboardClaims
+from previs.blocking.notation import camera_block
 from previs.errors import InvalidRequest, JobInProgress
 from previs.generation.limits import MAX_SEED
 from previs.prompts import PromptLibrary
 from previs.provenance.record import FrameRecord
+from previs.scenes.model import DEFAULT_ASPECT, aspect_ratio
 from previs.sheets.render import Panel, SheetHeader, render_pdf, render_png_pages
 from previs.sheets.shotlist import ShotListRow, shot_list_csv, shot_list_pdf
 from previs.storage import Database, FileStore, Frame, UnitOfWork
+from previs.storage.projects import check_project_name
 
 DEFAULT_STYLE = "pencil_storyboard"
+PLACEHOLDER_NOTICE = "blockout — placeholder model"
 POLL_SECONDS = 1.0  # how often a waiting job looks again at the job it waits for
 
 
@@ -61,8 +66,9 @@ class StoryboardRequest:
     style: str = DEFAULT_STYLE
     seed: int | None = None  # shared by every shot; None: the scene's earlier seed in this style, else drawn
     steps: int | None = None
-    width: int | None = None
+    width: int | None = None  # with height: the pixel count each frame is drawn with (default: the model's)
     height: int | None = None
+    aspect: str | None = None  # this board's aspect ratio; None: the project's
 
 
 @dataclass(frozen=True)
@@ -262,6 +268,7 @@ class StoryboardDesk:
             frames = self._frames.generate(FrameRequest(
                 kind="storyboard", project=request.project, scene=scene.number, shot=shot.order,
                 style=request.style, seed=seed, steps=request.steps, width=request.width, height=request.height,
+                aspect=request.aspect,
             ), actor=actor, before_commit=_not_drawn_meanwhile(shot.id, request.style))
         except _ShotDrawn as drawn:
             return drawn.frame_id, True
@@ -292,9 +299,34 @@ class StoryboardDesk:
         with self._database.unit_of_work() as work:
             result.seeds[scene.number] = (request.seed if request.seed is not None
                                           else _earlier_seed(work, scene, request.style))
+    def aspect(self, project: str, *, actor: Actor) -> str:
+        """The aspect ratio the project's storyboards are drawn in unless a board names another."""
+        actor.require(Action.VIEW)
+        with self._database.unit_of_work() as work:
+            return work.projects.get(check_project_name(project)).aspect or DEFAULT_ASPECT
+
+    def set_aspect(self, project: str, aspect: str, *, actor: Actor) -> str:
+        """Set the project's aspect ratio (one of ASPECT_RATIOS); frames drawn before keep theirs."""
+        actor.require(Action.BUILD_STORYBOARD)
+        aspect_ratio(aspect)
+        name = aspect.strip().replace(" ", "")
+        with self._database.unit_of_work() as work:
+            work.projects.set_aspect(check_project_name(project), name)
+        return name
+
+    def _picture(self, frame: Frame) -> tuple[Image.Image, str]:
+        """What a panel shows: the frame, or for a placeholder model's frame its blockout (cut like the frame),
+        with the notice that says so."""
+        record = FrameRecord.from_json(frame.record)
+        blockout = self._frames.input_picture(record, BLOCKOUT_ROLE) if record.generation.model.placeholder else None
+        if blockout is not None:
+            crop = record.generation.crop
+            return (blockout if crop is None else blockout.crop(crop.box)), PLACEHOLDER_NOTICE
+        with Image.open(self._files.absolute(frame.path)) as opened:
+            return opened.convert("RGB"), ""
 
     def sheet(self, project: str, scenes: Sequence[str], *, columns: int = 3, page_size: str = "A4",
-              style: str | None = None, actor: Actor) -> Sheet:
+              style: str | None = None, rows: int | None = None, actor: Actor) -> Sheet:
         """The sheet of the scenes' shots in order: selects first, else the newest frame (in ``style`` if given)."""
         actor.require(Action.VIEW)
         infos = [self._scenes.scene(project, number, actor=actor) for number in scenes]
@@ -310,11 +342,11 @@ class StoryboardDesk:
                     if chosen is None:
                         missing.append(label)
                         continue
-                    with Image.open(self._files.absolute(chosen.path)) as opened:
-                        picture = opened.convert("RGB")
+                    picture, notice = self._picture(chosen)
                     status = current_statuses(work, [chosen.id])[chosen.id]
                     panels.append(Panel(picture, label, scene.heading, shot.description, shot.dialogue,
-                                        str(chosen.id), status.replace("_", " ")))
+                                        str(chosen.id), status.replace("_", " "), camera_block(shot.to_shot()),
+                                        notice))
                     frame_ids.append(chosen.id)
         if not panels:
             which = f"scene(s) {', '.join(scenes)}" if scenes else "the project: no scene was chosen"
@@ -323,5 +355,6 @@ class StoryboardDesk:
                  else f"Scenes {', '.join(scene.number for scene in infos)}")
         header = SheetHeader(project=project, title=title, subtitle=f"{len(panels)} shots",
                              generated_on=datetime.now(UTC).date().isoformat())
-        return Sheet(render_pdf(panels, header, columns=columns, page_size=page_size),
-                     render_png_pages(panels, header, columns=columns, page_size=page_size), frame_ids, missing)
+        return Sheet(render_pdf(panels, header, columns=columns, rows=rows, page_size=page_size),
+                     render_png_pages(panels, header, columns=columns, rows=rows, page_size=page_size),
+                     frame_ids, missing)

@@ -19,7 +19,10 @@ def storyboard(
     seed: Annotated[int | None, typer.Option(help="Base seed shared by the shots (default: kept per scene).")] = None,
     steps: Annotated[int | None, typer.Option(help="Denoising steps (default: the model's).")] = None,
     size: Annotated[str | None, typer.Option(help="WIDTHxHEIGHT of each frame.")] = None,
+    aspect: Annotated[str | None, typer.Option(help="Aspect ratio of this board's frames (2.39:1, 1.85:1, 16:9, "
+                                                     "4:3, 1:1; default: the project's, see `previs aspect`).")] = None,
     columns: Annotated[int, typer.Option(help="Frames per row on the sheet (1-6).")] = 3,
+    rows: Annotated[int | None, typer.Option(help="Rows of frames per page (default: fitted, 6+ a page).")] = None,
     page_size: Annotated[str, typer.Option("--page-size", help="A4 or Letter (landscape).")] = "A4",
     pdf: Annotated[Path | None, typer.Option(help="Write the sheet as a PDF here.")] = None,
     png: Annotated[Path | None, typer.Option(help="Write the sheet pages as PNG (NAME.png, NAME-2.png...).")] = None,
@@ -39,10 +42,11 @@ def storyboard(
     def waiting(busy: StoryboardBusy) -> None:  # on stderr even with --json: it says why nothing moves
         typer.echo(f"waiting: {busy.message}", err=True)
 
-    result = studio.storyboards.build(StoryboardRequest(project, scene, style, seed, steps, width, height),
+    result = studio.storyboards.build(StoryboardRequest(project, scene, style, seed, steps, width, height,
+                                                                       aspect),
                                      progress=report, wait=wait, on_wait=waiting, actor=studio.local_actor)
     sheet = studio.storyboards.sheet(
-        project, scene, columns=columns, page_size=page_size, style=style, actor=studio.local_actor
+        project, scene, columns=columns, rows=rows, page_size=page_size, style=style, actor=studio.local_actor
     )
     written = []
     if pdf is not None:
@@ -59,3 +63,18 @@ def storyboard(
         return
     typer.echo(f"{len(result.drawn)} shots drawn, {len(result.skipped)} already there; sheet: {len(sheet.pages)} "
                f"page(s){': ' + ', '.join(written) if written else ''}")
+
+
+def aspect(
+    context: typer.Context,
+    project: Annotated[str, typer.Option(help="The project.")],
+    ratio: Annotated[str | None, typer.Argument(help="Set it: 2.39:1, 1.85:1, 16:9, 4:3 or 1:1.")] = None,
+) -> None:
+    """Show or set the aspect ratio a project's storyboards are drawn in (`previs storyboard --aspect` overrides
+    it for one board)."""
+    studio = state(context).studio
+    if ratio is None:
+        typer.echo(studio.storyboards.aspect(project, actor=studio.local_actor))
+        return
+    chosen = studio.storyboards.set_aspect(project, ratio, actor=studio.local_actor)
+    typer.echo(f"project {project}: storyboards drawn at {chosen}")

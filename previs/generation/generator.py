@@ -29,17 +29,21 @@ from previs.generation.limits import (
     MAX_SEED,
     SCHEDULERS,
     BatchRecord,
+    ControlRecord,
+    CropRecord,
     GeneratedImage,
     GenerationRecord,
     GenerationRequest,
     ModelRecord,
     check_request,
+    crop_box,
 )
 from previs.generation.models import (
     LoadedModel,
     ModelSpec,
     Placement,
     choose_placement,
+    load_controlnet,
     load_model,
     resolve_model,
 )
@@ -84,9 +88,9 @@ class _Plan:
     def merge_key(self) -> tuple[Any, ...]:
         """Requests with equal keys can share a pipeline call; only text-to-image requests ever do."""
         request = self.request
-        if request.mode != "text-to-image":
+        if request.mode != "text-to-image" or request.control_image is not None:
             return (id(self),)
-        return (request.mode, request.scheduler, self.steps, self.guidance, self.width, self.height)
+        return (request.mode, request.scheduler, self.steps, self.guidance, self.width, self.height, request.aspect)
 
 
 class _StepWatch:
@@ -124,7 +128,8 @@ class Generator:
         self._models_dir = models_dir
         self._device, self._dtype = device, dtype
         self._loaded: LoadedModel | None = None
-        self._views: dict[tuple[str, str], Any] = {}
+        self._views: dict[tuple[str, str, bool], Any] = {}
+        self._controlnet: tuple[Any, str] | None = None  # loaded on the first request with a control image
         self._lock = threading.RLock()
         self._queue: MergingQueue[_Plan, list[GeneratedImage]] = MergingQueue(
             self._lock, self._run, key=_Plan.merge_key, size=lambda plan: len(plan.seeds), max_size=MAX_COUNT)
@@ -187,6 +192,8 @@ class Generator:
         width, height = request.width or preset.width, request.height or preset.height
         if request.init_image is not None:
             width, height = request.init_image.size
+        if request.control_image is not None:
+            width, height = request.control_image.size
         base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
         return _Plan(
             request, width, height,
@@ -199,7 +206,7 @@ class Generator:
         """One pipeline call for plans of equal merge key (the caller holds the lock); images per plan."""
         model = self.load()
         first = plans[0]
-        pipeline = self._view(first.request.mode, first.request.scheduler)
+        pipeline = self._view(first.request.mode, first.request.scheduler, first.request.control_image is not None)
         decode = self.fast_paths.decode_plan(first.width, first.height, sum(len(plan.seeds) for plan in plans))
         apply_per_call(pipeline, decode)
         stop = _StepWatch(plans, first.steps)
@@ -214,8 +221,15 @@ class Generator:
             own = [next(images) for _ in plan.seeds]
             if request.mode == "inpaint":
                 own = [keep_outside_mask(_input_image(request), image, _mask(request)) for image in own]
+            crop = None
+            if request.aspect is not None:
+                crop = CropRecord(request.aspect, crop_box(plan.width, plan.height, request.aspect))
+                own = [image.crop(crop.box) for image in own]
             # 4. Record how each image was made
-            shared = replace(self._shared_record(model, pipeline, plan), fast_paths=speedups)
+            control = None if request.control_image is None or self._controlnet is None else ControlRecord(
+                "depth", self._controlnet[1], request.control_scale)
+            shared = replace(self._shared_record(model, pipeline, plan), fast_paths=speedups, crop=crop,
+                             control=control)
             results.append([
                 GeneratedImage(image, seed, replace(shared, seed=seed,
                                                     batch=BatchRecord(i, len(plan.seeds), **merged)))
@@ -238,6 +252,9 @@ class Generator:
         }
         if any(negatives) and first.guidance > 1.0:  # diffusers' own default negative prompt is ""
             arguments["negative_prompt"] = negatives
+        if request.control_image is not None:
+            arguments.update(image=request.control_image.convert("RGB"),
+                             controlnet_conditioning_scale=request.control_scale)
         if request.mode == "text-to-image":
             arguments.update(width=first.width, height=first.height)
         else:
@@ -246,15 +263,18 @@ class Generator:
             arguments.update(mask_image=_mask(request).convert("L"), width=first.width, height=first.height)
         return arguments
 
-    def _view(self, mode: str, scheduler: str) -> Any:
-        """The pipeline for a mode and scheduler, sharing the loaded weights; built once per pair."""
-        key = (mode, scheduler)
+    def _view(self, mode: str, scheduler: str, controlled: bool = False) -> Any:
+        """The pipeline for a mode and scheduler (with the ControlNet or not), sharing the loaded weights; built
+        once per combination."""
+        key = (mode, scheduler, controlled)
         if key not in self._views:
-            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, AutoPipelineForText2Image
 
             base = self.load().pipeline
             overrides = {} if SCHEDULERS[scheduler] is None else {"scheduler": self._scheduler(base, scheduler)}
-            if mode == "text-to-image":
+            if controlled:
+                view = AutoPipelineForText2Image.from_pipe(base, controlnet=self._load_controlnet(), **overrides)
+            elif mode == "text-to-image":
                 view = type(base).from_pipe(base, **overrides) if overrides else base
             elif mode == "image-to-image":
                 view = AutoPipelineForImage2Image.from_pipe(base, **overrides)
@@ -263,6 +283,12 @@ class Generator:
             view.set_progress_bar_config(disable=True)
             self._views[key] = view
         return self._views[key]
+
+    def _load_controlnet(self) -> Any:
+        """The model's depth ControlNet, loaded once on the device and in the precision of the model."""
+        if self._controlnet is None:
+            self._controlnet = load_controlnet(self.spec, self.load().placement, self._models_dir)
+        return self._controlnet[0]
 
     def _scheduler(self, base: Any, name: str) -> Any:
         class_name = SCHEDULERS[name]

@@ -6,6 +6,7 @@ so they stay importable without torch; ``check_request`` is the one validation e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,10 +59,14 @@ class GenerationRequest:
     mask_image: Image.Image | None = field(default=None, compare=False, repr=False)
     strength: float = 0.75
     on_step: StepReport | None = field(default=None, compare=False, repr=False)  # progress, and the Stop button
+    aspect: str | None = None  # "2.39:1": the picture is cropped to exactly this ratio after drawing
+    control_image: Image.Image | None = field(default=None, compare=False, repr=False)  # a ControlNet's input
+    control_scale: float = 1.0  # controlnet_conditioning_scale
 
     @classmethod
     def from_record(cls, record: GenerationRecord, *, init_image: Image.Image | None = None,
-                    mask_image: Image.Image | None = None) -> GenerationRequest:
+                    mask_image: Image.Image | None = None,
+                    control_image: Image.Image | None = None) -> GenerationRequest:
         """The request that made a recorded batch again (its first seed, its size), given the recorded inputs."""
         if record.prompt is None or record.scheduler is None:
             raise InvalidRequest("a composed board was not drawn by the model: reproduce its variants instead")
@@ -69,9 +74,46 @@ class GenerationRequest:
                    steps=record.steps, guidance=record.guidance, width=record.width, height=record.height,
                    scheduler=record.scheduler, count=len(record.seeds), mode=record.mode,
                    init_image=init_image, mask_image=mask_image,
-                   strength=record.strength if record.strength is not None else 0.75)
+                   strength=record.strength if record.strength is not None else 0.75,
+                   aspect=None if record.crop is None else record.crop.aspect,
+                   control_image=control_image,
+                   control_scale=1.0 if record.control is None else record.control.scale)
 
 
+def ratio_of(aspect: str) -> float:
+    """Width / height of a ratio written "W:H" ("2.39:1", "16:9"); InvalidRequest when it is not one."""
+    width, colon, height = aspect.strip().partition(":")
+    try:
+        ratio = float(width) / float(height) if colon else math.nan
+    except (ValueError, ZeroDivisionError):
+        ratio = math.nan
+    if not 0.2 <= ratio <= 5.0:  # also false for nan
+        raise InvalidRequest(f"aspect ratio {aspect!r} is not a ratio like 2.39:1 or 16:9 (between 1:5 and 5:1)")
+    return ratio
+
+
+def frame_size(width: int, height: int, aspect: str, multiple: int = 64) -> tuple[int, int]:
+    """A size of about ``width``×``height`` pixels (the model's native count) in the shape of ``aspect``, each side
+    a multiple of ``multiple`` (latents and UNet downsampling want 64 for SD); the crop then makes it exact."""
+    ratio, pixels = ratio_of(aspect), width * height
+
+    def side(value: float) -> int:
+        return max(MIN_SIDE, min(MAX_SIDE, multiple * max(1, round(value / multiple))))
+
+    return side(math.sqrt(pixels * ratio)), side(math.sqrt(pixels / ratio))
+
+
+def crop_box(width: int, height: int, aspect: str) -> tuple[int, int, int, int]:
+    """The centred (left, top, right, bottom) box of a ``width``×``height`` picture with exactly ``aspect``'s
+    ratio, to the nearest pixel: only the side that is too long is cut."""
+    ratio = ratio_of(aspect)
+    if width / height > ratio:
+        keep = max(1, round(height * ratio))
+        left = (width - keep) // 2
+        return left, 0, left + keep, height
+    keep = max(1, round(width / ratio))
+    top = (height - keep) // 2
+    return 0, top, width, top + keep
 
 
 def check_request(request: GenerationRequest) -> None:
@@ -98,7 +140,24 @@ def check_request(request: GenerationRequest) -> None:
         raise InvalidRequest(f"unknown scheduler {request.scheduler!r}: use one of {', '.join(SCHEDULERS)}")
     if request.mode not in MODES:
         raise InvalidRequest(f"unknown mode {request.mode!r}: use one of {', '.join(MODES)}")
+    if request.aspect is not None:
+        ratio_of(request.aspect)
     _check_input_images(request)
+    _check_control(request)
+
+
+def _check_control(request: GenerationRequest) -> None:
+    if request.control_image is None:
+        return
+    if request.mode != "text-to-image":
+        raise InvalidRequest("a ControlNet input steers text-to-image only: leave out the input image or the control")
+    width, height = request.control_image.size
+    if width % 8 or height % 8:
+        raise InvalidRequest(f"control image is {width}x{height}: both sides must be multiples of 8")
+    if (request.width, request.height) not in ((None, None), (width, height)):
+        raise InvalidRequest(f"width/height must match the control image ({width}x{height}) or be left out")
+    if not 0.0 <= request.control_scale <= 2.0:
+        raise InvalidRequest(f"control scale {request.control_scale} is out of range: use 0 to 2")
 
 
 def _check_input_images(request: GenerationRequest) -> None:
@@ -163,6 +222,40 @@ class BatchRecord:
 
 
 @dataclass(frozen=True)
+class CropRecord:
+    """How a drawn picture was cut to its aspect ratio: the ratio and the box kept, in the drawn picture's pixels
+    (the record's ``width``×``height`` is the size drawn)."""
+
+    aspect: str
+    box: tuple[int, int, int, int]
+
+    def to_json(self) -> dict[str, Any]:
+        left, top, right, bottom = self.box
+        return {"aspect": self.aspect, "box": list(self.box), "width": right - left, "height": bottom - top}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CropRecord:
+        left, top, right, bottom = (int(value) for value in data["box"])
+        return cls(data["aspect"], (left, top, right, bottom))
+
+
+@dataclass(frozen=True)
+class ControlRecord:
+    """The ControlNet that steered a picture: its kind (depth, canny), which weights, and how strongly."""
+
+    kind: str
+    model: str
+    scale: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "model": self.model, "scale": self.scale}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ControlRecord:
+        return cls(data["kind"], data["model"], float(data["scale"]))
+
+
+@dataclass(frozen=True)
 class GenerationRecord:
     """How one picture was made: every choice that decides its pixels, written by the generator.
 
@@ -191,6 +284,8 @@ class GenerationRecord:
     strength: float | None = None
     blend_radius: int | None = None
     variants: int | None = None  # composition: how many variants the board shows
+    crop: CropRecord | None = None  # cut to an aspect ratio after drawing
+    control: ControlRecord | None = None  # a ControlNet steered the drawing
 
     def to_json(self) -> dict[str, Any]:
         scheduler = None if self.scheduler is None else {"requested": self.scheduler, "class": self.scheduler_class}
@@ -201,6 +296,8 @@ class GenerationRecord:
             "device": self.device, "dtype": self.dtype, "libraries": self.libraries, "strength": self.strength,
             "blend_radius": self.blend_radius, "fast_paths": self.fast_paths, "seed": self.seed,
             "batch": None if self.batch is None else self.batch.to_json(), "variants": self.variants,
+            "crop": None if self.crop is None else self.crop.to_json(),
+            "control": None if self.control is None else self.control.to_json(),
         })
 
     @classmethod
@@ -216,6 +313,8 @@ class GenerationRecord:
             device=data.get("device"), dtype=data.get("dtype"), libraries=data.get("libraries"),
             fast_paths=data.get("fast_paths"), batch=None if batch is None else BatchRecord.from_json(batch),
             strength=data.get("strength"), blend_radius=data.get("blend_radius"), variants=data.get("variants"),
+            crop=None if data.get("crop") is None else CropRecord.from_json(data["crop"]),
+            control=None if data.get("control") is None else ControlRecord.from_json(data["control"]),
         )
 
 

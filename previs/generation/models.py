@@ -39,17 +39,20 @@ class ModelPreset:
     height: int
     licence: str
     notes: str = ""
+    controlnet: str | None = None  # the depth ControlNet for this architecture (hub id, or TINY_MODEL)
 
 
 PRESETS: dict[str, ModelPreset] = {
     preset.name: preset
     for preset in (
         ModelPreset(TINY_MODEL, TINY_MODEL, "StableDiffusionPipeline", 4, 5.0, 256, 256,
-                    "Apache-2.0 (made by previs from code)", TINY_NOTICE),
+                    "Apache-2.0 (made by previs from code)", TINY_NOTICE, controlnet=TINY_MODEL),
         ModelPreset("sd15", "stable-diffusion-v1-5/stable-diffusion-v1-5", "StableDiffusionPipeline",
-                    30, 7.5, 512, 512, "CreativeML OpenRAIL-M"),
+                    30, 7.5, 512, 512, "CreativeML OpenRAIL-M",
+                    controlnet="lllyasviel/control_v11f1p_sd15_depth"),
         ModelPreset("sdxl", "stabilityai/stable-diffusion-xl-base-1.0", "StableDiffusionXLPipeline",
-                    30, 7.0, 1024, 1024, "CreativeML OpenRAIL++-M"),
+                    30, 7.0, 1024, 1024, "CreativeML OpenRAIL++-M",
+                    controlnet="diffusers/controlnet-depth-sdxl-1.0"),
         ModelPreset("sdxl-turbo", "stabilityai/sdxl-turbo", "StableDiffusionXLPipeline", 4, 0.0, 512, 512,
                     "Stability AI Community License (non-commercial research)",
                     "distilled: 1-4 steps, guidance 0"),
@@ -167,6 +170,58 @@ def ensure_tiny_model(models_dir: Path) -> Path:
 
         shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def controlnet_available(spec: ModelSpec) -> bool:
+    """Whether the model's depth ControlNet can be loaded without the network (built in, or in the hub cache)."""
+    source = spec.preset.controlnet
+    if source is None or source == TINY_MODEL:
+        return source is not None
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(source, "config.json"), str)
+
+
+def ensure_tiny_controlnet(models_dir: Path) -> Path:
+    """Build and save the offline model's ControlNet once, beside the model it was made from."""
+    folder = models_dir / f"{TINY_MODEL}-controlnet-v{TINY_VERSION}"
+    if (folder / "config.json").is_file():
+        return folder
+    from diffusers import UNet2DConditionModel
+
+    from previs.generation.tiny import build_tiny_controlnet
+
+    unet = UNet2DConditionModel.from_pretrained(  # type: ignore[no-untyped-call]  # unannotated in diffusers
+        ensure_tiny_model(models_dir) / "unet")
+    staging = folder.with_name(folder.name + f".tmp-{os.getpid()}")
+    build_tiny_controlnet(unet).save_pretrained(staging)
+    try:
+        staging.rename(folder)
+    except OSError:  # another process saved it first: theirs is identical
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def load_controlnet(spec: ModelSpec, placement: Placement, models_dir: Path) -> tuple[Any, str]:
+    """The model's depth ControlNet and what the record names it by; ModelUnavailable with a fix when it cannot."""
+    import torch
+    from diffusers import ControlNetModel
+
+    source = spec.preset.controlnet
+    if source is None:
+        raise ModelUnavailable(f"model {spec.name!r} has no ControlNet preset: blockouts steer it by image-to-image")
+    location = str(ensure_tiny_controlnet(models_dir)) if source == TINY_MODEL else source
+    try:
+        controlnet = ControlNetModel.from_pretrained(  # type: ignore[no-untyped-call]  # unannotated in diffusers
+            location, dtype=getattr(torch, placement.dtype))
+    except Exception as error:  # diffusers/hub raise many types; all mean "cannot load this ControlNet"
+        raise ModelUnavailable(
+            f"the ControlNet {source} for {spec.name!r} cannot be loaded ({error.__class__.__name__}). To fix: on a "
+            f"machine with internet run `hf download {source}`") from error
+    name = f"{TINY_MODEL}-controlnet" if source == TINY_MODEL else source
+    return controlnet.to(placement.device), name
 
 
 def weights_fingerprint(folder: Path, *, content_limit: int = 200_000_000) -> str:

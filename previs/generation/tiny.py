@@ -89,3 +89,24 @@ def build_tiny_pipeline() -> Any:
         unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler,
         safety_checker=None, feature_extractor=None, requires_safety_checker=False,
     )
+
+
+def build_tiny_controlnet(unet: Any) -> Any:
+    """A ControlNet for the offline model: the tiny UNet's encoder copied (``from_unet``), its zero convolutions
+    given seeded random weights instead of zeros, so the blockout visibly changes the placeholder's pixels."""
+    import torch
+    from diffusers import ControlNetModel
+
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(TINY_SEED + 1)
+    try:
+        controlnet = ControlNetModel.from_unet(unet)
+        zero_convs = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block,
+                      controlnet.controlnet_cond_embedding.conv_out]
+        with torch.no_grad():
+            for conv in zero_convs:
+                torch.nn.init.normal_(conv.weight, std=0.2)
+                torch.nn.init.normal_(conv.bias, std=0.05)
+    finally:
+        torch.random.set_rng_state(generator_state)
+    return controlnet

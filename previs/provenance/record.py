@@ -61,6 +61,27 @@ class FittingRecord:
 
 
 @dataclass(frozen=True)
+class BlockoutRecord:
+    """The blockout that steered a storyboard frame: how (controlnet | image-to-image) and its camera and set."""
+
+    method: str
+    lens_mm: int
+    sensor_mm: tuple[float, float]
+    camera_height_m: float
+    distance_m: float
+    tilt_deg: float
+    roll_deg: float
+    figures: tuple[str, ...]
+    interior: bool
+    light: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BlockoutRecord:
+        width, height = data["sensor_mm"]
+        return cls(**{**data, "sensor_mm": (float(width), float(height)), "figures": tuple(data["figures"])})
+
+
+@dataclass(frozen=True)
 class FrameDetails:
     """What a frame was for beyond how the model drew it; each is left out of the JSON when unset."""
 
@@ -73,6 +94,7 @@ class FrameDetails:
     prompt_fit: str | None = None  # a note that the text encoder ignores the end of the prompt
     likeness_uses: tuple[LikenessUse, ...] | None = None  # set by the consent gate for every stored frame
     faces: tuple[FaceMatch, ...] | None = None  # the faces the gate found (inputs and output), whom they matched
+    blockout: BlockoutRecord | None = None  # a storyboard frame's blockout and how it steered the drawing
 
     def carried(self) -> FrameDetails:
         """What a variation keeps from its parent: the prompt template, scene, shot and fitting."""
@@ -90,6 +112,7 @@ class FrameDetails:
             "prompt_fit": self.prompt_fit,
             "likeness_uses": None if self.likeness_uses is None else [asdict(use) for use in self.likeness_uses],
             "faces": None if self.faces is None else [asdict(face) for face in self.faces],
+            "blockout": None if self.blockout is None else asdict(self.blockout),
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -107,11 +130,12 @@ class FrameDetails:
             prompt_fit=data.get("prompt_fit"),
             likeness_uses=None if uses is None else tuple(LikenessUse(**use) for use in uses),
             faces=None if faces is None else tuple(FaceMatch.from_json(face) for face in faces),
+            blockout=None if data.get("blockout") is None else BlockoutRecord.from_json(data["blockout"]),
         )
 
 
 _DETAIL_KEYS = ("prompt_template", "scene", "shot", "fitting", "composed", "changes", "prompt_fit", "likeness_uses",
-                "faces")
+                "faces", "blockout")
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,10 @@ FOOTER_H = 16.0
 GUTTER = 14.0
 ROW_GAP = 14.0
 CAPTION_GAP = 4.0
-BODY_LINES = 5  # description and dialogue share these caption lines
+BODY_LINES = 4  # description and dialogue share these caption lines
+MIN_PANELS = 6  # an automatic grid holds at least this many panels a page when the frames stay readable
+MIN_FRAME_H = 60.0  # points: the smallest frame an automatic grid shrinks to for MIN_PANELS
+PORTRAIT_BELOW = 1.5  # frames narrower than this (4:3, 1:1) are laid out on portrait pages
 DIALOGUE_MIN_LINES = 2  # dialogue keeps at least this many of them when both overflow
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Panel:
     dialogue: str
     frame_id: str
     status: str = ""
+    camera: str = ""  # the camera block, "MCU · 50 mm · low · dolly in"
+    notice: str = ""  # printed over the picture, e.g. "blockout — placeholder model"
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,10 @@ SLUGLINE = Style(7.5, True, MUTED)
 DESCRIPTION = Style(7.5, False, INK)
 DIALOGUE = Style(7.5, False, DIALOGUE_INK)
 TAG = Style(6, False, TAG_INK)
+CAMERA = Style(7.5, True, DIALOGUE_INK)
+NOTICE = Style(7, True, TAG_INK)
 FOOTER = Style(7, False, MUTED)
-CAPTION_H = CAPTION_GAP + LABEL.leading + SLUGLINE.leading + BODY_LINES * DESCRIPTION.leading
+CAPTION_H = CAPTION_GAP + LABEL.leading + CAMERA.leading + SLUGLINE.leading + BODY_LINES * DESCRIPTION.leading
 
 
 @dataclass(frozen=True)
@@ -158,11 +165,13 @@ class SheetGeometry:
         )
 
 
-def sheet_geometry(panels: Sequence[Panel], columns: int, page_size: str) -> SheetGeometry:
-    """Validate the request and fit the grid: the row count giving most picture area with captions whole.
+def sheet_geometry(panels: Sequence[Panel], columns: int, page_size: str, rows: int | None = None) -> SheetGeometry:
+    """Validate the request and fit the grid: ``rows`` rows, or the row count giving most picture area with
+    captions whole among those holding MIN_PANELS a page (while frames stay MIN_FRAME_H tall).
 
     Frames take the median aspect ratio of the panels (odd ones are letterboxed inside); their width is the
-    column width unless that would leave no room for the captions of the chosen number of rows.
+    column width unless that would leave no room for the captions of the chosen number of rows. Wide frames
+    (PORTRAIT_BELOW and up) go on landscape pages, narrower ones on portrait pages.
     """
     if not panels:
         raise InvalidRequest("no frames to put on a sheet: generate the scene's shots first")
@@ -175,6 +184,8 @@ def sheet_geometry(panels: Sequence[Panel], columns: int, page_size: str) -> She
     if empty:
         raise InvalidRequest(f"frame {empty[0]} has an empty image: regenerate it before making a sheet")
     aspect = statistics.median(panel.image.width / panel.image.height for panel in panels)
+    if aspect < PORTRAIT_BELOW:
+        page_w, page_h = page_h, page_w
     content_w = page_w - 2 * MARGIN
     content_h = page_h - 2 * MARGIN - HEADER_H - FOOTER_H
     natural_h = (content_w - (columns - 1) * GUTTER) / columns / aspect
@@ -182,7 +193,12 @@ def sheet_geometry(panels: Sequence[Panel], columns: int, page_size: str) -> She
     def frame_h(rows: int) -> float:
         return min(natural_h, (content_h - (rows - 1) * ROW_GAP) / rows - CAPTION_H)
 
-    rows = max(range(1, math.floor(content_h / CAPTION_H) + 1), key=lambda r: r * max(frame_h(r), 0.0) ** 2)
+    most = math.floor(content_h / CAPTION_H)
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= most):
+        raise InvalidRequest(f"rows must be a whole number from 1 to {most} on this page, not {rows!r}")
+    if rows is None:
+        readable = [r for r in range(1, most + 1) if columns * r >= MIN_PANELS and frame_h(r) >= MIN_FRAME_H]
+        rows = max(readable or range(1, most + 1), key=lambda r: r * max(frame_h(r), 0.0) ** 2)
     height = frame_h(rows)
     width = height * aspect
     return SheetGeometry(
@@ -264,7 +280,16 @@ class _Page:
             Box(x, y, w, h, stroke=HAIRLINE),
         ]
         self._tag(panel.frame_id, x, y + h)
+        if panel.notice:
+            self._notice(panel.notice, x, y)
         self._caption(panel, x, y + h + CAPTION_GAP, w)
+
+    def _notice(self, notice: str, x: float, top: float) -> None:
+        """The panel's notice on a dark band across the top of the frame, where no crop of it loses it."""
+        pad = 3.0
+        line = "".join(self._fit(_clean(notice), NOTICE, self.geometry.frame_w - 2 * pad, 1))
+        self.drawings.append(Box(x, top, self.geometry.frame_w, NOTICE.leading + pad, fill=LETTERBOX))
+        self._runs(x + pad, top + pad / 2 + NOTICE.size, line, NOTICE)
 
     def _tag(self, frame_id: str, x: float, bottom: float) -> None:
         """The AI label and frame id over the frame's bottom-left corner, so crops of the frame keep them.
@@ -285,6 +310,8 @@ class _Page:
     def _caption(self, panel: Panel, x: float, top: float, width: float) -> None:
         baseline = top + LABEL.size
         self._line(x, x + width, baseline, (panel.shot_label, LABEL), (panel.status, STATUS), end_share=0.5)
+        baseline += CAMERA.leading
+        self._line(x, x + width, baseline, (panel.camera, CAMERA))
         baseline += SLUGLINE.leading
         self._line(x, x + width, baseline, (panel.slugline, SLUGLINE))
         description, dialogue = _clean(panel.description), _clean(panel.dialogue)

@@ -23,16 +23,17 @@ __all__ = ["Panel", "SheetHeader", "layout_pages", "render_pdf", "render_png_pag
 MIN_DPI, MAX_DPI = 36, 300
 
 
-def layout_pages(panels: Sequence[Panel], *, columns: int = 3, page_size: str = "A4") -> list[list[Panel]]:
+def layout_pages(panels: Sequence[Panel], *, columns: int = 3, rows: int | None = None,
+                 page_size: str = "A4") -> list[list[Panel]]:
     """Panels grouped into pages, in order; rows per page follow from the page and the frames' aspect."""
-    return paginate(panels, sheet_geometry(panels, columns, page_size))
+    return paginate(panels, sheet_geometry(panels, columns, page_size, rows))
 
 
 def render_pdf(
-    panels: Sequence[Panel], header: SheetHeader, *, columns: int = 3, page_size: str = "A4"
+    panels: Sequence[Panel], header: SheetHeader, *, columns: int = 3, rows: int | None = None, page_size: str = "A4"
 ) -> bytes:
     """The sheet as a PDF document (landscape, fonts embedded, text extractable)."""
-    geometry = sheet_geometry(panels, columns, page_size)
+    geometry = sheet_geometry(panels, columns, page_size, rows)
     fonts = sheet_fonts()
     return paint_pdf(
         compose(panels, header, geometry, fonts),
@@ -44,11 +45,12 @@ def render_pdf(
 
 
 def render_png_pages(
-    panels: Sequence[Panel], header: SheetHeader, *, columns: int = 3, page_size: str = "A4", dpi: int = 100
+    panels: Sequence[Panel], header: SheetHeader, *, columns: int = 3, rows: int | None = None,
+    page_size: str = "A4", dpi: int = 100,
 ) -> list[Image.Image]:
     """The same sheet as one RGB image per page at ``dpi``."""
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not MIN_DPI <= dpi <= MAX_DPI:
         raise InvalidRequest(f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {dpi!r}")
-    geometry = sheet_geometry(panels, columns, page_size)
+    geometry = sheet_geometry(panels, columns, page_size, rows)
     fonts = sheet_fonts()
     return paint_png(compose(panels, header, geometry, fonts), geometry, fonts, dpi=dpi)

@@ -77,6 +77,13 @@ class ProjectRepository:
     def all(self) -> Sequence[Project]:
         return self._session.scalars(select(Project).order_by(Project.name)).all()
 
+    def set_aspect(self, name: str, aspect: str | None) -> Project:
+        """The project's default aspect ratio (None: the built-in default); the project is made if new."""
+        project = self.get_or_create(name)
+        project.aspect = aspect
+        self._session.flush()
+        return project
+
 
 class FrameRepository:
     def __init__(self, session: Session):

@@ -86,6 +86,7 @@ class Project(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    aspect: Mapped[str | None] = mapped_column(String(10), nullable=True)  # None: the default (1:1)
 
     frames: Mapped[list[Frame]] = relationship(back_populates="project")
 

@@ -16,12 +16,13 @@ from previs.app.requests import DEFAULT_PROJECT
 from previs.app.scenes import SceneInfo
 from previs.app.storyboards import DEFAULT_STYLE, ShotProgress, StoryboardBusy, StoryboardRequest
 from previs.errors import InvalidRequest
-from previs.scenes import CAMERA_ANGLES, CAMERA_MOVEMENTS, SHOT_SIZES
+from previs.scenes import ASPECT_RATIOS, CAMERA_ANGLES, CAMERA_MOVEMENTS, SHOT_SIZES
 from previs.ui.context import GENERATION, PROGRESS, UiContext
 from previs.ui.downloads import served_file, storyboard_pdf_name
 from previs.ui.inputs import GALLERY_BUTTONS, SIZES, whole_number
 
 PAGE_SIZES = ("A4", "Letter")
+PROJECT_ASPECT = "project's"  # the aspect choice that keeps the project's ratio
 SCENE_COLUMNS = ["Scene", "Heading", "Characters", "Shots"]
 SHOT_COLUMNS = ["Shot", "Size", "Lens (mm)", "Angle", "Movement", "Description", "Characters", "Edited"]
 
@@ -85,7 +86,7 @@ def build(ui: UiContext) -> None:
         return _listed(studio.scenes.scenes(project or DEFAULT_PROJECT, actor=actor))
 
     def build_storyboard(actor: Actor, project: str, scenes: list[str] | None, style: str, size: str, steps: str,
-                         seed: str, progress: gr.Progress = PROGRESS) -> Drawn:
+                         seed: str, aspect: str | None = None, progress: gr.Progress = PROGRESS) -> Drawn:
         """Draw every shot of the scenes not drawn yet in the style; one gallery item per shot."""
         width, height = (int(side) for side in size.split("x"))
         shots: list[ShotProgress] = []
@@ -102,7 +103,7 @@ def build(ui: UiContext) -> None:
             project=project or DEFAULT_PROJECT, scenes=list(scenes or []), style=style or DEFAULT_STYLE,
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank to keep each scene's"),
             steps=whole_number(steps, "steps", "type one, e.g. 30, or leave it blank for the model's default"),
-            width=width, height=height,
+            width=width, height=height, aspect=None if aspect in (None, "", PROJECT_ASPECT) else aspect,
         ), actor=actor, progress=report, on_wait=waiting)
         gallery = []
         for step in shots:
@@ -177,6 +178,8 @@ def build(ui: UiContext) -> None:
                 size = gr.Dropdown(SIZES, value="512x512", label="Frame size")
                 steps = gr.Textbox(label="Steps", placeholder="model default")
                 seed = gr.Textbox(label="Seed", placeholder="kept per scene")
+                aspect = gr.Dropdown([PROJECT_ASPECT, *ASPECT_RATIOS], value=PROJECT_ASPECT, label="Aspect ratio",
+                                     elem_id="storyboard-aspect")
             with gr.Row():
                 columns = gr.Slider(1, 6, value=3, step=1, label="Frames per row")
                 page_size = gr.Radio(list(PAGE_SIZES), value="A4", label="Page size")
@@ -230,6 +233,6 @@ def build(ui: UiContext) -> None:
     sheet_button.click(ui.handler(storyboard_sheet), sheet_inputs, laid, api_name="storyboard_sheet")
     # After drawing, the sheet follows in the page; named first above, this twin stays off the API.
     build_button.click(
-        ui.handler(build_storyboard), [project, scenes, style, size, steps, seed], [frames, run],
+        ui.handler(build_storyboard), [project, scenes, style, size, steps, seed, aspect], [frames, run],
         api_name="build_storyboard", concurrency_id=GENERATION, concurrency_limit=ui.generation_slots,
     ).success(ui.handler(storyboard_sheet), sheet_inputs, laid, api_visibility="private")
