@@ -19,8 +19,17 @@ from previs.app.blockouts import steer
 from previs.app.models import ModelDesk
 from previs.app.pipeline import Check, FramePipeline
 from previs.app.recording import FrameContext, FrameRecorder, InputImage
-from previs.app.requests import FRAME_KINDS, FrameInfo, FrameRequest, Reproduction
-from previs.app.reviews import PAGE, ReviewDesk, current_statuses
+from previs.app.requests import (
+    FRAME_KINDS,
+    LIBRARY_PAGE,
+    FrameInfo,
+    FrameRequest,
+    LibraryFilters,
+    LibraryPage,
+    Lineage,
+    Reproduction,
+)
+from previs.app.reviews import PAGE, STATUSES, ReviewDesk, current_statuses
 from previs.app.scenes import SceneDesk, SceneInfo, ShotInfo
 from previs.errors import InvalidRequest, NotFound
 from previs.generation.limits import GenerationRequest, StepReport, frame_size
@@ -166,6 +175,42 @@ class FrameDesk:
             rows = work.frames.list(project=project, limit=limit, kind=kind)
             reviews = current_statuses(work, [row.id for row in rows])
             return [self._pipeline.info(row, row.project.name, reviews[row.id]) for row in rows]
+
+    def library(self, filters: LibraryFilters, *, before: int | None = None, after: int | None = None,
+                limit: int = LIBRARY_PAGE, actor: Actor) -> LibraryPage:
+        """A page of every frame users may see, newest first: older than ``before``, or the page newer than
+        ``after``; withdrawn frames are left out."""
+        actor.require(Action.VIEW)
+        if not 1 <= limit <= 200:
+            raise InvalidRequest(f"limit {limit} is out of range: use 1 to 200")
+        if filters.kind is not None and filters.kind not in FRAME_KINDS:
+            raise InvalidRequest(f"unknown frame kind {filters.kind!r}: use one of {', '.join(FRAME_KINDS)}")
+        if filters.review is not None and filters.review not in STATUSES:
+            raise InvalidRequest(f"unknown review status {filters.review!r}: use one of {', '.join(STATUSES)}")
+        if filters.scene is not None and filters.project is None:
+            raise InvalidRequest(f"scene {filters.scene} of which project? choose the project too")
+        query = {"project": filters.project, "kind": filters.kind, "scene": filters.scene,
+                 "review": filters.review, "created_by": filters.created_by}
+        with self._database.unit_of_work() as work:
+            if filters.project is not None:
+                work.projects.get(filters.project)
+            rows = work.frames.library(**query, before=before, after=after, limit=limit)
+            reviews = current_statuses(work, [row.id for row in rows])
+            frames = [self._pipeline.info(row, row.project.name, reviews[row.id]) for row in rows]
+            newer = bool(rows) and bool(work.frames.library(**query, after=rows[0].id, limit=1))
+            older = bool(rows) and bool(work.frames.library(**query, before=rows[-1].id, limit=1))
+        return LibraryPage(frames, newer=newer, older=older)
+
+    def lineage(self, frame_id: int, *, actor: Actor) -> Lineage:
+        """The frame's parent (None when it has none or it was withdrawn) and its variations."""
+        parent_id = self.get(frame_id, actor=actor).record.parent_frame_id
+        with self._database.unit_of_work() as work:
+            parent = work.frames.get(parent_id) if parent_id is not None else None
+            parents = [parent] if parent is not None and parent.status == "active" else []
+            rows = [*parents, *work.frames.variations_of(frame_id)]
+            reviews = current_statuses(work, [row.id for row in rows])
+            infos = [self._pipeline.info(row, row.project.name, reviews[row.id]) for row in rows]
+        return Lineage(infos[0] if parents else None, infos[len(parents):])
 
     def get(self, frame_id: int, *, actor: Actor) -> FrameInfo:
         actor.require(Action.VIEW)

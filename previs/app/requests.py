@@ -124,3 +124,34 @@ class Export:
     filename: str
     mime_type: str
     data: bytes = field(repr=False)
+
+
+LIBRARY_PAGE = 24  # frames on one page of the library
+
+
+@dataclass(frozen=True)
+class LibraryFilters:
+    """Which frames a library page shows; None (or blank) means any."""
+
+    project: str | None = None
+    kind: str | None = None
+    scene: str | None = None  # a scene number of ``project``
+    review: str | None = None  # pending | approved | changes_requested | rejected
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    """Frames newest first, and whether pages newer and older than them hold more."""
+
+    frames: list[FrameInfo]
+    newer: bool
+    older: bool
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where a frame came from and what was made from it (withdrawn frames left out)."""
+
+    parent: FrameInfo | None
+    variations: list[FrameInfo]

@@ -112,6 +112,40 @@ class FrameRepository:
             query = query.where(Frame.kind == kind)
         return self._session.scalars(query).all()
 
+    def library(self, *, project: str | None = None, kind: str | None = None, scene: str | None = None,
+                review: str | None = None, created_by: str | None = None, before: int | None = None,
+                after: int | None = None, limit: int = 24) -> Sequence[Frame]:
+        """One page of active frames, newest first, in one query: keyset paging on the id (``before``: older
+        than that frame; ``after``: the newer page), each filter on an indexed column or a correlated lookup
+        on an index (a frame's newest review; "pending" when it has none)."""
+        condition: ColumnElement[bool] = Frame.status == "active"
+        if project is not None:
+            project_id = select(Project.id).where(Project.name == project).scalar_subquery()
+            condition &= Frame.project_id == project_id
+            if scene is not None:
+                condition &= Frame.scene_id.in_(select(Scene.id).where(Scene.project_id == project_id,
+                                                                       Scene.number == scene))
+        if kind is not None:
+            condition &= Frame.kind == kind
+        if created_by is not None:
+            condition &= Frame.created_by == created_by
+        if review is not None:
+            newest = select(Review.status).where(Review.frame_id == Frame.id).order_by(Review.id.desc()).limit(1)
+            condition &= func.coalesce(newest.scalar_subquery(), "pending") == review
+        if before is not None:
+            condition &= Frame.id < before
+        if after is not None:
+            condition &= Frame.id > after
+        order = Frame.id.asc() if after is not None else Frame.id.desc()
+        query = select(Frame).where(condition).options(joinedload(Frame.project)).order_by(order).limit(limit)
+        rows = self._session.scalars(query).all()
+        return rows[::-1] if after is not None else rows
+
+    def variations_of(self, frame_id: int) -> Sequence[Frame]:
+        """The active frames made from this one (their parent), oldest first."""
+        query = select(Frame).where(Frame.parent_id == frame_id, Frame.status == "active").order_by(Frame.id)
+        return self._session.scalars(query).all()
+
     def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert frame rows in one statement (benchmarks and tests setting up large projects)."""
         if rows:

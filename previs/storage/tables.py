@@ -98,7 +98,7 @@ class Frame(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the decoded pixels: the picture itself
     file_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of the stored file, record included
     path: Mapped[str] = mapped_column(Text)  # relative to the data directory
@@ -107,8 +107,8 @@ class Frame(Base):
     seed: Mapped[int] = mapped_column(BigInteger)
     model: Mapped[str] = mapped_column(String(300))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("frames.id"), default=None)
-    created_by: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("frames.id"), default=None, index=True)
+    created_by: Mapped[str] = mapped_column(String(200), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     status: Mapped[str] = mapped_column(String(30), default="active")  # active | consent_withdrawn
     scene_id: Mapped[int | None] = mapped_column(ForeignKey("scenes.id"), default=None, index=True)

@@ -3,7 +3,6 @@ style if one is chosen; pick a frame to vary it with new seeds."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import gradio as gr
@@ -11,8 +10,7 @@ import gradio as gr
 from previs.access.permissions import Actor
 from previs.app.requests import DEFAULT_PROJECT, FrameInfo, FrameRequest
 from previs.errors import NotFound
-from previs.generation.limits import StepReport
-from previs.ui.context import GENERATION, PROGRESS, UiContext
+from previs.ui.context import GENERATION, PROGRESS, UiContext, step_report
 from previs.ui.inputs import GALLERY_BUTTONS, SIZES, chosen_id, gallery_choice, whole_number
 from previs.ui.records import given_to_model_all
 
@@ -46,15 +44,6 @@ def _shown(frames: list[FrameInfo]) -> Shown:
     return [(f.path, _caption(f)) for f in frames], [_details(f) for f in frames], [f.id for f in frames]
 
 
-def _steps(stop: threading.Event, progress: gr.Progress, what: str) -> StepReport:
-    """Each denoising step shown in the page's progress bar (Gradio's estimate follows the real steps); the
-    Stop button's flag ends the run at the next step."""
-    def report(done: int, total: int) -> bool:
-        progress(done / total, desc=f"Step {done} of {total}: {what}")
-        return not stop.is_set()
-    return report
-
-
 def build(ui: UiContext) -> None:
     """Lay out the tab and wire its events to the facade (Studio.frames.generate, Studio.frames.vary)."""
     studio = ui.studio
@@ -66,7 +55,7 @@ def build(ui: UiContext) -> None:
         preset if one is chosen; the frames are stored."""
         width, height = (int(side) for side in size.split("x"))
         progress(0, desc=f"Generating {int(count)} frame(s) with {studio.models.status().name}…")
-        on_step = _steps(ui.stop_flag(actor), progress, f"{int(count)} frame(s) at {size}")
+        on_step = step_report(ui.stop_flag(actor), progress, f"{int(count)} frame(s) at {size}")
         request = FrameRequest(
             prompt=prompt, negative_prompt=negative, width=width, height=height, count=int(count),
             seed=whole_number(seed, "seed", "type one, e.g. 7, or leave it blank for a random one"),
@@ -89,7 +78,7 @@ def build(ui: UiContext) -> None:
         """Variations of a stored frame: image-to-image over it with new seeds; each keeps its parent's id."""
         frame_id = chosen_id(frame, "frame", "click a frame in the gallery, or type its number")
         progress(0, desc=f"Varying frame {frame_id} ({int(count)} variation(s))…")
-        on_step = _steps(ui.stop_flag(actor), progress, f"variations of frame {frame_id}")
+        on_step = step_report(ui.stop_flag(actor), progress, f"variations of frame {frame_id}")
         return _shown(studio.frames.vary(frame_id, count=int(count), strength=strength, on_step=on_step,
                                          actor=actor))
 

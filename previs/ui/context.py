@@ -25,6 +25,7 @@ from previs.access.permissions import Actor
 from previs.access.users import UserDirectory, UsersFileWatch
 from previs.app.studio import Studio
 from previs.errors import PermissionDenied, PrevisError
+from previs.generation.limits import StepReport
 
 log = logging.getLogger("previs.ui")
 
@@ -115,3 +116,12 @@ class UiContext:
         event.__signature__ = signature  # type: ignore[attr-defined]
         event.__annotations__ = {"request": gr.Request}  # how Gradio knows to pass the request in
         return event
+
+
+def step_report(stop: threading.Event, progress: gr.Progress, what: str) -> StepReport:
+    """Each denoising step shown in the page's progress bar (Gradio's estimate follows the real steps); the
+    Stop button's flag ends the run at the next step."""
+    def report(done: int, total: int) -> bool:
+        progress(done / total, desc=f"Step {done} of {total}: {what}")
+        return not stop.is_set()
+    return report

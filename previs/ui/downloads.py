@@ -37,3 +37,8 @@ def storyboard_pdf_name(project: str, scenes: Sequence[str], what: str = "storyb
 def _slug(text: str) -> str:
     """Letters, digits, dots, dashes and underscores only: a file name on every system."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "previs"
+
+
+def frame_file_name(project: str, frame_id: int, seed: int, extension: str) -> str:
+    """``harbour-frame12-seed7.png``: which frame, and the seed that remakes it."""
+    return f"{_slug(project)}-frame{frame_id}-seed{seed}.{extension}"

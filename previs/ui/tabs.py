@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from previs.ui import concepts, consent, fitting, provenance, review, storyboard
+from previs.ui import concepts, consent, fitting, library, provenance, review, storyboard
 from previs.ui.context import UiContext
 
 OnOpen = Callable[[gr.Tab], object]  # wires the tab's ``select`` event (what opening the tab does)
@@ -28,6 +28,7 @@ class TabSpec:
 
 TABS: tuple[TabSpec, ...] = (
     TabSpec("Set concepts", "concepts", concepts.build),
+    TabSpec("Library", "library", library.build),
     TabSpec("Costume fitting", "fitting", fitting.build),
     TabSpec("Storyboard", "storyboard", storyboard.build),
     TabSpec("Review", "review", review.build),
