@@ -15,6 +15,7 @@ from benchmarks import (
     faces,
     fast_paths,
     gpu,
+    library,
     registry,
     review_queue,
     transparency_log,
@@ -70,6 +71,11 @@ def test_faces_times_the_search_and_the_match(cache: list[str]) -> None:
 def test_review_queue_times_the_first_page_by_size(cache: list[str]) -> None:
     rows = table_rows(review_queue.main(["--runs", "1", "--sizes", "3,8", *cache]))
     assert [(row[0], row[1], row[2]) for row in rows[1:]] == [("3", "no", "3"), ("8", "no", "8"), ("8", "yes", "4")]
+
+
+def test_library_times_a_page_by_size(cache: list[str]) -> None:
+    rows = table_rows(library.main(["--runs", "1", "--sizes", "3,30", *cache]))
+    assert [(row[0], row[-1]) for row in rows[1:]] == [("3", "3"), ("30", "24")]
 
 
 def test_batch_scaling_reports_each_batch(cache: list[str]) -> None:
