@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import gradio as gr
 
@@ -57,6 +58,10 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, watch: Users
     logged-in user."""
     ui = UiContext(studio, users, watch)
 
+    def page_tabs(actor: Actor) -> list[dict[str, Any]]:
+        """Which tabs this user sees: those their role may use (every endpoint still checks the role)."""
+        return [gr.update(visible=actor.may(spec.action)) for spec in tabs]
+
     def status(actor: Actor) -> str:
         """Who you are acting as, and what is generating frames (says when they are placeholders)."""
         return f"{who_line(ui, actor)}\n\n{model_line(studio)}"
@@ -68,12 +73,15 @@ def build_ui(studio: Studio, *, users: UserDirectory | None = None, watch: Users
             logout = gr.Button("Log out", link="logout", size="sm", scale=0, elem_id="logout",
                                visible=ui.login_required)
         status_line = gr.Markdown(model_line(studio), elem_id="status-line")
+        shown: list[gr.Tab] = []
         with gr.Tabs():
-            for spec in tabs:
-                with gr.Tab(spec.title, id=spec.key, elem_id=f"tab-{spec.key}") as tab:
+            for spec in tabs:  # a tab not every role may use stays hidden until the page learns who is looking
+                with gr.Tab(spec.title, id=spec.key, elem_id=f"tab-{spec.key}", visible=spec.for_everyone) as tab:
                     on_open = spec.build(ui)
                 if on_open is not None:
                     on_open(tab)
+                shown.append(tab)
+        page.load(ui.handler(page_tabs), None, shown, api_name="page_tabs", queue=False)
         page.load(ui.handler(status), None, status_line, api_name="status", queue=False)
         page.load(lambda: gr.update(visible=ui.login_required), None, logout, api_visibility="private",
                   queue=False)
