@@ -7,6 +7,7 @@ pictures themselves are made by the frame pipeline, so every frame passes the co
 from __future__ import annotations
 
 import builtins
+import functools
 import io
 from collections.abc import Callable, Collection
 from dataclasses import replace
@@ -189,16 +190,16 @@ class FrameDesk:
             raise InvalidRequest(f"unknown review status {filters.review!r}: use one of {', '.join(STATUSES)}")
         if filters.scene is not None and filters.project is None:
             raise InvalidRequest(f"scene {filters.scene} of which project? choose the project too")
-        query = {"project": filters.project, "kind": filters.kind, "scene": filters.scene,
-                 "review": filters.review, "created_by": filters.created_by}
         with self._database.unit_of_work() as work:
             if filters.project is not None:
                 work.projects.get(filters.project)
-            rows = work.frames.library(**query, before=before, after=after, limit=limit)
+            query = functools.partial(work.frames.library, project=filters.project, kind=filters.kind,
+                                      scene=filters.scene, review=filters.review, created_by=filters.created_by)
+            rows = query(before=before, after=after, limit=limit)
             reviews = current_statuses(work, [row.id for row in rows])
             frames = [self._pipeline.info(row, row.project.name, reviews[row.id]) for row in rows]
-            newer = bool(rows) and bool(work.frames.library(**query, after=rows[0].id, limit=1))
-            older = bool(rows) and bool(work.frames.library(**query, before=rows[-1].id, limit=1))
+            newer = bool(rows) and bool(query(after=rows[0].id, limit=1))
+            older = bool(rows) and bool(query(before=rows[-1].id, limit=1))
         return LibraryPage(frames, newer=newer, older=older)
 
     def lineage(self, frame_id: int, *, actor: Actor) -> Lineage:
