@@ -94,7 +94,7 @@ def test_the_same_tricks_in_a_costume_a_screenplay_and_a_description() -> None:
     script = parse_fountain(
         "INT. LOFT - NIGHT\n\nZo\ufe0fë Oka\ufe0ffor paces by the window.\n\nＯＫＡＦＯＲ\nWho's there?\n"
     )
-    shot = breakdown_shots(script.scenes[0])[0]
+    shot = next(shot for shot in breakdown_shots(script.scenes[0]) if shot.characters)  # who is in frame
     storyboard = library.render("storyboard", scene=script.scenes[0], shot=shot)
     described = library.render("set", description="A loft where Okafor, Zoë sleeps")
     for prompt in (costume.prompt, storyboard.prompt, described.prompt):

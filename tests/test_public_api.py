@@ -12,7 +12,8 @@ from previs import Actor, FrameRecord, FrameRequest, Role, Studio
 # the expiry sweep is the database's read rule, the date is what grants are judged against, the name index is
 # rebuilt on open, and the web server asks which cached file digests are withdrawn (it names no frame or user).
 ACTORLESS = {"consent.today", "consent.expire_due", "consent.still_active", "consent.reindex_names",
-             "frames.withdrawn_files"}
+             "frames.withdrawn_files",
+             "frames.input_picture"}  # reads an input of a record the caller was already allowed to read
 DESKS = ("frames", "scenes", "fittings", "storyboards", "reviews", "consent", "provenance")
 
 

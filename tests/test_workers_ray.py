@@ -12,9 +12,13 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import matplotlib.cbook
 import pytest
+from PIL import Image
 
 from previs.access.permissions import Actor, Role
 from previs.app.requests import FrameInfo, FrameRequest
@@ -22,10 +26,12 @@ from previs.app.storyboards import ShotProgress, StoryboardRequest
 from previs.app.studio import Studio, open_studio
 from previs.errors import ConsentRefused, InvalidRequest
 from previs.generation.generator import Generator
+from previs.generation.limits import GeneratedImage, GenerationRequest
 from previs.generation.workers.ray_pool import RayWorkers
 from previs.settings import Settings, WorkerMode
 from tests.crash_support import check_whole
 from tests.test_cli import in_process
+from tests.test_likeness_faces import _png
 from tests.test_scene_desk import THREE_SCENES
 
 PRODUCER = Actor("priya", Role.PRODUCER)
@@ -126,6 +132,41 @@ def test_the_gate_refuses_before_any_worker_draws(clustered: Studio, pool: RayWo
                                       actor=PRODUCER)
     assert sum(worker.frames for worker in pool.workers()) == drawn_before, "refused before dispatch"
     assert clustered.frames.list(actor=PRODUCER) == []
+
+
+class FaceDrawingPool:
+    """The real cluster, as if its model drew a registered performer's face: the pixels come back through Ray."""
+
+    def __init__(self, real: RayWorkers, face: Image.Image):
+        self._real, self._face = real, face
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def generate(self, request: GenerationRequest, model: str) -> list[GeneratedImage]:
+        return [replace(item, image=self._face.resize(item.image.size)) for item in self._real.generate(request, model)]
+
+    def close(self) -> None:
+        """The module's cluster outlives this studio."""
+
+
+def test_a_registered_face_drawn_by_a_worker_is_caught_in_the_studio(
+        settings: Settings, tiny_generator: Generator, pool: RayWorkers) -> None:
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as file:
+        hopper = Image.open(file).convert("RGB")
+    drawing_her = FaceDrawingPool(pool, hopper.crop((0, 0, 512, 512)))
+    studio = open_studio(settings, generator=tiny_generator, workers=drawing_her)
+    try:
+        studio.consent.add_performer("Zoë Okafor", photos=[_png(hopper)], actor=PRODUCER)
+        drawn_before = sum(worker.frames for worker in pool.workers())
+        with pytest.raises(ConsentRefused, match="face of a registered performer"):
+            studio.frames.generate(FrameRequest("a lighthouse keeper at dusk", project="Harbour", seed=2, steps=1,
+                                                width=64, height=64), actor=PRODUCER)
+        assert sum(worker.frames for worker in pool.workers()) > drawn_before, "a worker drew it"
+        assert studio.frames.list(actor=PRODUCER) == [], "nothing the worker drew was stored"
+        check_whole(studio)
+    finally:
+        studio.close()
 
 
 def test_a_worker_process_holds_no_secret_of_the_studio(pool: RayWorkers) -> None:

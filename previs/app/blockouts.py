@@ -8,7 +8,7 @@ from dataclasses import replace
 from previs.app.recording import InputImage
 from previs.blocking.layout import plan_shot
 from previs.blocking.render import render
-from previs.generation.limits import GenerationRequest
+from previs.generation.limits import GenerationRequest, ratio_of
 from previs.media.imaging import encode_png
 from previs.provenance.record import BlockoutRecord
 from previs.scenes.model import Scene, Shot
@@ -23,7 +23,8 @@ def steer(request: GenerationRequest, scene: Scene, shot: Shot, label: str, *,
     """``request`` (already sized) steered by the shot's blockout, the inputs to keep and what the record says."""
     if request.width is None or request.height is None:
         raise ValueError("a steered request is sized first")
-    blockout = render(plan_shot(scene, shot, request.width, request.height))
+    kept = ratio_of(request.aspect) if request.aspect is not None else None
+    blockout = render(plan_shot(scene, shot, request.width, request.height, kept=kept))
     camera = blockout.plan.camera
     picture = InputImage(BLOCKOUT_ROLE, f"blockout of shot {label}", encode_png(blockout.rgb),
                          feeds=None if controlnet else "init_image")

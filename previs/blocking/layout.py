@@ -22,9 +22,9 @@ FRAMING: dict[str, tuple[float, float]] = {
     "extreme wide": (14.0, 1.4),
     "wide": (5.0, 1.2),
     "full": (2.3, 0.95),
-    "medium": (1.15, 1.2),
-    "medium close-up": (0.75, 1.38),
-    "close-up": (0.45, 1.56),
+    "medium": (1.15, 1.3),
+    "medium close-up": (0.75, 1.45),
+    "close-up": (0.45, 1.6),
     "extreme close-up": (0.22, 1.62),
     "insert": (0.35, 0.9),
 }
@@ -35,6 +35,7 @@ HIGH_TILT, LOW_TILT, OVERHEAD_TILT, DUTCH_ROLL = -30.0, 20.0, -80.0, 15.0
 LOW_CAMERA_MIN = 0.3  # a low-angle camera sits no lower than this (m): a camera on the floor
 ROOM_DEPTH, ROOM_HEIGHT = 3.0, 2.8  # interiors: the back wall behind the subject, the ceiling (m)
 FIGURE_SPACING = 0.75  # metres between neighbouring figures
+OVER_SHOULDER_SIDE, OVER_SHOULDER_DEPTH = 0.42, 0.45  # the listener: this far aside (m), this share of the way in
 
 
 @dataclass(frozen=True)
@@ -106,22 +107,38 @@ def cast_of(scene: Scene, shot: Shot) -> tuple[str, ...]:
     return shot.characters or scene.characters[: FIGURES_BY_SIZE[shot.size]]
 
 
-def place_figures(names: Sequence[str]) -> tuple[Figure, ...]:
-    """The first figure is the subject at the origin; the others alternate right and left, a step behind."""
+def place_figures(names: Sequence[str], cast: Sequence[str] = (), *, over_shoulder: bool = False,
+                  distance: float = 0.0) -> tuple[Figure, ...]:
+    """The first figure is the subject at the origin; the others alternate right and left, a step behind.
+
+    Over the shoulder, the second figure is the listener: between the camera (``distance`` m in front) and the
+    subject, to one side, so their shoulder fills a corner of the frame. A character keeps one colour in every shot
+    of the scene (its place in ``cast``, the scene's characters), so a producer follows Theo across panels.
+    """
+    order = [name.upper() for name in cast]
     figures = []
     for index, name in enumerate(names):
         side = 0 if index == 0 else (1 if index % 2 else -1) * ((index + 1) // 2)
-        figures.append(Figure(name, side * FIGURE_SPACING, 0.35 * abs(side), FIGURE_COLOURS[index % 6]))
+        x, z = side * FIGURE_SPACING, 0.35 * abs(side)
+        if over_shoulder and index == 1:
+            x, z = OVER_SHOULDER_SIDE, -distance * OVER_SHOULDER_DEPTH
+        colour = order.index(name.upper()) if name.upper() in order else len(order) + index
+        figures.append(Figure(name, x, z, FIGURE_COLOURS[colour % 6]))
     return tuple(figures)
 
 
 def frame_camera(shot: Shot, width: int, height: int, *, sensor: Sensor = FULL_FRAME, distance: float | None = None,
-                 interior: bool = False) -> Camera:
-    """The camera for the shot's size, lens and angle; ``distance`` (m, to the subject) overrides the size's."""
+                 interior: bool = False, kept: float | None = None) -> Camera:
+    """The camera for the shot's size, lens and angle; ``distance`` (m, to the subject) overrides the size's.
+
+    ``kept`` is the ratio (width / height) the picture is cut to after drawing: the framing must hold inside what is
+    kept, so a frame drawn taller than it is shown stands the camera back by what the cut takes off its height.
+    """
     framed, centre = FRAMING[shot.size]
     _, gate_h = sensor.gate(width / height)
+    shown = min(1.0, (width / height) / kept) if kept else 1.0  # the share of the drawn height that is kept
     if distance is None:
-        distance = shot.lens_mm * framed / gate_h
+        distance = shot.lens_mm * framed / (gate_h * shown)
     tilt = {"high angle": HIGH_TILT, "low angle": LOW_TILT, "overhead": OVERHEAD_TILT}.get(shot.angle, 0.0)
     roll = DUTCH_ROLL if shot.angle == "dutch" else 0.0
     camera_y = centre - distance * math.sin(math.radians(tilt))
@@ -135,13 +152,15 @@ def frame_camera(shot: Shot, width: int, height: int, *, sensor: Sensor = FULL_F
 
 
 def plan_shot(scene: Scene, shot: Shot, width: int, height: int, *, sensor: Sensor = FULL_FRAME,
-              distance: float | None = None) -> SetPlan:
-    """The set of one shot, framed for a ``width``×``height`` picture."""
+              distance: float | None = None, kept: float | None = None) -> SetPlan:
+    """The set of one shot, framed for a ``width``×``height`` picture (cut to the ratio ``kept`` after drawing)."""
     interior = scene.int_ext.startswith("INT")
     time = time_of(scene)
+    camera = frame_camera(shot, width, height, sensor=sensor, distance=distance, interior=interior, kept=kept)
     return SetPlan(
         interior=interior, sky=SKIES[time], time=time, ground=ground_of(scene, interior),
-        figures=place_figures(cast_of(scene, shot)),
-        camera=frame_camera(shot, width, height, sensor=sensor, distance=distance, interior=interior),
+        figures=place_figures(cast_of(scene, shot), scene.characters, over_shoulder=shot.angle == "over the shoulder",
+                              distance=-camera.position[2]),
+        camera=camera,
         window=interior and time in ("day", "dawn"),
     )

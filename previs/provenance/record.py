@@ -75,6 +75,10 @@ class BlockoutRecord:
     interior: bool
     light: str
 
+    def to_json(self) -> dict[str, Any]:
+        """As JSON holds it (lists, not tuples), so a record reads back equal to what was written."""
+        return asdict(self) | {"sensor_mm": list(self.sensor_mm), "figures": list(self.figures)}
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BlockoutRecord:
         width, height = data["sensor_mm"]
@@ -112,7 +116,7 @@ class FrameDetails:
             "prompt_fit": self.prompt_fit,
             "likeness_uses": None if self.likeness_uses is None else [asdict(use) for use in self.likeness_uses],
             "faces": None if self.faces is None else [asdict(face) for face in self.faces],
-            "blockout": None if self.blockout is None else asdict(self.blockout),
+            "blockout": None if self.blockout is None else self.blockout.to_json(),
         }
         return {key: value for key, value in values.items() if value is not None}
 
