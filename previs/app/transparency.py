@@ -7,7 +7,7 @@ reads only the new rows and hashes O(log n); audits (``ledger verify``) and proo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,35 @@ class LogKeeper:
                 "leaf_hash": leaf.hex(), "root_hash": tree.root().hex(), "audit_path": [node.hex() for node in proof],
                 "checkpoint": note,
                 "verified": merkle.verify_inclusion(index, tree.size, leaf, proof, tree.root())}
+
+    def check_carried(self, claim: Mapping[str, Any]) -> dict[str, Any]:
+        """An export's carried ``previs.log-inclusion`` claim, checked: the checkpoint signed by the studio's key
+        for this log, its size and root the claim's, the audit path proving the leaf under that root, and the
+        leaf still today's leaf at that index. ``detail`` names the first thing that does not hold."""
+        index = claim.get("leaf_index")
+        report: dict[str, Any] = {"leaf_index": index, "tree_size": claim.get("tree_size")}
+        try:
+            kept = self.parse(str(claim.get("checkpoint", "")), what="the export's log checkpoint")
+            index, size = int(claim["leaf_index"]), int(claim["tree_size"])
+            leaf, root = bytes.fromhex(claim["leaf_hash"]), bytes.fromhex(claim["root_hash"])
+            path = [bytes.fromhex(node) for node in claim["audit_path"]]
+        except InvalidRequest as error:
+            return {**report, "verified": False, "detail": str(error)}
+        except (KeyError, TypeError, ValueError):
+            return {**report, "verified": False, "detail": "the export's log-inclusion claim is malformed (leaf "
+                                                           "index, tree size, hex hashes and audit path expected)"}
+        tree = self.current()
+        if (kept.size, kept.root) != (size, root):
+            detail = "its tree size and root hash are not those of the signed checkpoint it carries"
+        elif not merkle.verify_inclusion(index, size, leaf, path, root):
+            detail = (f"its audit path does not prove leaf {index} in the signed tree of {size} entries: the proof "
+                      "was forged or damaged")
+        elif not 0 <= index < tree.size or tree.levels[0][index] != leaf:
+            detail = f"the proven leaf is not entry {index + 1} of today's log (the log was rewritten)"
+        else:
+            return {**report, "verified": True,
+                    "detail": f"entry {index + 1} is proven in the signed checkpoint of {size} entries"}
+        return {**report, "verified": False, "detail": detail}
 
     def signed_at(self, size: int) -> str:
         """The signed checkpoint of the first ``size`` rows (recovery adopting a dead writer's head)."""
