@@ -198,6 +198,7 @@ class FrameRecorder:
                                          for crop, code in item.codes])
             last = self._append(work, last, row.id, item.file_sha256, item.record.sha256, item.record,
                                 created_at)
+            self.log.record(work, last, row.id)
             rows.append(row)
         assert last is not None  # every store has at least one frame
         return rows, last
@@ -214,6 +215,7 @@ class FrameRecorder:
                     last_row = work.ledger.last()
                     entry = self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
                                          sha256_bytes(data), pixels, record, created_at)
+                    self.log.record(work, entry, frame_id)
                     batch.note(chain_head(entry))
             except BaseException:
                 batch.discard()
