@@ -100,8 +100,9 @@ class FittingDesk:
             generation = GenerationRecord(mode="composition", model=variants[0].generation.model,
                                           seed=variants[0].seed, seeds=tuple(item.seed for item in variants),
                                           variants=len(variants))
-            pieces = [InputImage("variant", f"variant {index}", encode_png(item.image), ingredient=True)
-                      for index, item in enumerate(variants, start=1)]
+            # the variants' signed files as stored (manifests and all): the record names their file digests
+            pieces = [InputImage.stored_frame("variant", f"variant {index}", index - 1)
+                      for index in range(1, len(variants) + 1)]
             board_context = FrameContext(
                 project=project, kind=BOARD_KIND, user=actor.name, inputs=[subject, *pieces],
                 details=FrameDetails(fitting=replace(fitting, board=True), composed=True),

@@ -21,7 +21,7 @@ from previs.app.transparency import Extension, check_kept, extends, leaves, ledg
 from previs.errors import InvalidRequest, ProvenanceError, StorageDamaged
 from previs.media.imaging import pixel_sha256, sha256_bytes
 from previs.media.uploads import Upload, check_image_file
-from previs.provenance.credentials import export_jpeg
+from previs.provenance.credentials import export_copy
 from previs.provenance.ledger import (
     ChainProblem,
     ChainReport,
@@ -49,6 +49,11 @@ class ProvenanceDesk:
         actor.require(Action.VERIFY)
         result = verify_image(data, trust_anchors_pem=self._recorder.identity.trust_anchors_pem,
                               lookup=self._ledger_lookup, soft_lookup=self._soft_lookup)
+        if result.credentials.log_inclusion is not None:
+            carried = self._recorder.log.check_carried(result.credentials.log_inclusion)
+            summary = result.summary if carried["verified"] else (
+                f"{result.summary} Its carried log-inclusion proof does not hold: {carried['detail']}.")
+            result = replace(result, carried_inclusion=carried, summary=summary)
         if result.ledger_match is None:
             return result
         return replace(result, log_inclusion=self._recorder.log.inclusion(result.ledger_match.sequence))
@@ -141,23 +146,28 @@ class ProvenanceDesk:
             os.close(descriptor)
 
     def export(self, frame_id: int, *, image_format: str = "png", actor: Actor) -> Export:
-        """The frame as stored (PNG), or a JPEG signed in its own right and entered in the ledger."""
+        """A signed copy of the frame (PNG: the same pixels; JPEG: entered in the ledger in its own right) whose
+        manifest has the stored PNG as parent and carries the frame's log-inclusion proof."""
+        if image_format not in ("png", "jpeg", "jpg"):
+            raise InvalidRequest(f"unknown export format {image_format!r}: use png or jpeg")
         frame = self._frames.get(frame_id, actor=actor)
         data = Path(frame.path).read_bytes()
-        self._check_before_export(frame_id, data)
+        sequence = self._check_before_export(frame_id, data)
+        proof = {key: value for key, value in self._recorder.log.inclusion(sequence).items() if key != "verified"}
+        png = image_format == "png"
         stem = f"previs-{frame.project.replace(' ', '_')}-frame{frame.id}"
-        if image_format == "png":
-            return Export(frame.id, f"{stem}.png", "image/png", data)
-        if image_format not in ("jpeg", "jpg"):
-            raise InvalidRequest(f"unknown export format {image_format!r}: use png or jpeg")
-        jpeg = export_jpeg(data, record=frame.record.to_json(), identity=self._recorder.identity,
-                           title=f"previs frame {frame.id} ({frame.project}), JPEG export")
-        self._recorder.enter_copy(frame.id, jpeg, frame.record)
-        return Export(frame.id, f"{stem}.jpg", "image/jpeg", jpeg)
+        copy = export_copy(data, "png" if png else "jpeg", record=frame.record.to_json(),
+                           identity=self._recorder.identity, log_inclusion=proof,
+                           title=f"previs frame {frame.id} ({frame.project}), {'PNG' if png else 'JPEG'} export")
+        if png:  # the frame's pixels: it verifies by them, no entry of its own
+            return Export(frame.id, f"{stem}.png", "image/png", copy)
+        self._recorder.enter_copy(frame.id, copy, frame.record)
+        return Export(frame.id, f"{stem}.jpg", "image/jpeg", copy)
 
-    def _check_before_export(self, frame_id: int, data: bytes) -> None:
+    def _check_before_export(self, frame_id: int, data: bytes) -> int:
         """The stored file, its frames row and its log leaf must agree before anything is signed or entered:
-        else a replaced file or an edited record would leave the studio as a verified frame."""
+        else a replaced file or an edited record would leave the studio as a verified frame. Returns the
+        sequence of the stored file's ledger entry (the leaf the export proves)."""
         with self._database.unit_of_work() as work:
             row = work.frames.get(frame_id)
             stored = (row.file_sha256, row.sha256, record_sha256(row.record))
@@ -180,6 +190,7 @@ class ProvenanceDesk:
         if leaf.record_sha256 != stored[2]:
             raise ProvenanceError(f"{refuse} its frames row's record does not match ledger entry "
                                   f"#{leaf.sequence} (the record was edited); restore the database from a backup")
+        return leaf.sequence
 
 
 def _frames_against_leaves(work: UnitOfWork) -> list[ChainProblem]:

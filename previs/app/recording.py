@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +51,13 @@ class InputImage:
     png: bytes = field(repr=False)
     feeds: str | None = None  # the generator argument it was given as: init_image | mask_image | None
     ingredient: bool = True  # masks are recorded but are not C2PA ingredients
+    frame: int | None = None  # an earlier frame of the same store (its index there): ``png`` becomes its signed file
+
+    @classmethod
+    def stored_frame(cls, role: str, title: str, index: int) -> InputImage:
+        """An input that is another frame of the same store (a board's variant): its signed file, with its manifest,
+        is only known once that frame is signed, so the bytes are filled in by ``FrameRecorder.store``."""
+        return cls(role, title, b"", frame=index)
 
     @property
     def sha256(self) -> str:
@@ -108,9 +115,13 @@ class FrameRecorder:
         ``before_commit`` runs inside the transaction (the consent re-check).
         """
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
-        prepared = [(self._prepare(generated, context, created_at), context)
-                    for images, context in groups for generated in images]
-        inputs = {item.sha256: item for _, context in groups for item in context.inputs}
+        prepared: list[tuple[_Prepared, FrameContext]] = []
+        for images, context in groups:
+            context = replace(context, inputs=[item if item.frame is None else
+                                               replace(item, png=prepared[item.frame][0].data, frame=None)
+                                               for item in context.inputs])
+            prepared += [(self._prepare(generated, context, created_at), context) for generated in images]
+        inputs = {item.sha256: item for _, context in prepared for item in context.inputs}
         with self._lock:
             self._finish_left()
             batch = self._staging.batch()
@@ -187,6 +198,7 @@ class FrameRecorder:
                                          for crop, code in item.codes])
             last = self._append(work, last, row.id, item.file_sha256, item.record.sha256, item.record,
                                 created_at)
+            self.log.record(work, last, row.id)
             rows.append(row)
         assert last is not None  # every store has at least one frame
         return rows, last
@@ -203,6 +215,7 @@ class FrameRecorder:
                     last_row = work.ledger.last()
                     entry = self._append(work, None if last_row is None else ledger_entry(last_row), frame_id,
                                          sha256_bytes(data), pixels, record, created_at)
+                    self.log.record(work, entry, frame_id)
                     batch.note(chain_head(entry))
             except BaseException:
                 batch.discard()

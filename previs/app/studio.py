@@ -105,6 +105,7 @@ def open_studio(settings: Settings, *, generator: Generator | None = None, worke
                              origin=f"previs/{opened.studio_id}")
     if opened.read_only is None:  # finish or undo what a process that died left (staged files, file moves)
         recover(database, home, recorder)
+        recorder.log.backfill()  # a ledger older than its persisted Merkle nodes (0012_ledger_nodes)
     try:
         owned = open_pool(settings) if workers is None else None
     except BaseException:

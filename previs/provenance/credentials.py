@@ -48,6 +48,7 @@ TRAINED_ALGORITHMIC_MEDIA = _SOURCE_TYPES + "trainedAlgorithmicMedia"
 COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = _SOURCE_TYPES + "compositeWithTrainedAlgorithmicMedia"
 RECORD_LABEL = "org.previs.generation"
 TRAINING_MINING_LABEL = "cawg.training-mining"
+LOG_INCLUSION_LABEL = "previs.log-inclusion"  # an export's RFC 9162 inclusion proof of its frame's log leaf
 TRAINING_MINING_USES = (
     "cawg.ai_training", "cawg.ai_generative_training", "cawg.ai_inference", "cawg.data_mining"
 )
@@ -96,6 +97,7 @@ class CredentialsReport:
     failure_codes: tuple[str, ...] = ()  # decide the state
     status_codes: tuple[str, ...] = ()  # every code c2pa reported: success, informational, failure
     error: str | None = None  # why c2pa could not read the manifest at all
+    log_inclusion: dict[str, Any] | None = None  # an export's ``previs.log-inclusion`` claim, as signed
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types, for API responses and ``--json`` output."""
@@ -109,6 +111,7 @@ class CredentialsReport:
             "failure_codes": list(self.failure_codes),
             "status_codes": list(self.status_codes),
             "error": self.error,
+            "log_inclusion": self.log_inclusion,
         }
 
 
@@ -122,43 +125,61 @@ def sign_image(
     ingredients: Sequence[Ingredient] = (),
     soft_binding: Mapping[str, Any] | None = None,
     transcoded: bool = False,
+    log_inclusion: Mapping[str, Any] | None = None,
 ) -> bytes:
     """Return ``data`` (PNG or JPEG) with a signed manifest embedded; the pixels are untouched.
 
     ``soft_binding`` is a ``c2pa.soft-binding`` assertion (``previs.provenance.soft_binding.assertion``);
     ``transcoded`` says the picture is the first ingredient re-encoded (``c2pa.opened`` then ``c2pa.transcoded``),
-    not a generation over it."""
+    not a generation over it. ``log_inclusion`` is an export's proof that its frame is in the studio's log
+    (``previs.log-inclusion``, kept as JSON text like the record)."""
     _require_type("mime_type", mime_type, SIGNABLE_TYPES)
     for ingredient in ingredients:
         _require_type(f"ingredient {ingredient.title!r}", ingredient.mime_type, READABLE_TYPES)
     manifest = _manifest(_plain_json(record), title, len(ingredients), transcoded=transcoded)
     if soft_binding is not None:
         manifest["assertions"].append(dict(soft_binding))
+    if log_inclusion is not None:
+        manifest["assertions"].append({"label": LOG_INCLUSION_LABEL,
+                                       "data": {"inclusion_json": canonical_json(dict(log_inclusion))}})
     try:
         return _embed(_signing_context(identity), manifest, mime_type, data, ingredients)
     except c2pa.C2paError as error:
         raise ProvenanceError(f"could not sign {title!r} as {identity.display_name}: {error}") from error
 
 
-def export_jpeg(
-    png_bytes: bytes, *, record: Mapping[str, Any], identity: SigningIdentity, title: str, quality: int = 92
+def export_copy(
+    png_bytes: bytes, image_format: str, *, record: Mapping[str, Any], identity: SigningIdentity, title: str,
+    log_inclusion: Mapping[str, Any] | None = None, quality: int = 92,
 ) -> bytes:
-    """Re-encode a frame as JPEG and sign the JPEG, so an exported copy still carries its credentials.
+    """Re-encode a frame (``png`` or ``jpeg``) and sign the copy, so an exported copy carries its credentials.
 
-    The JPEG's manifest is derived: the frame's signed PNG is its ``parentOf`` ingredient (its manifest travels
-    inside the JPEG's store), the actions are ``c2pa.opened`` and ``c2pa.transcoded``, and the record is the
-    frame's (its pixels differ from the PNG's, so it needs its own ledger entry to verify as ``verified``).
+    The copy's manifest is derived: the frame's signed PNG is its ``parentOf`` ingredient (its manifest travels
+    inside the copy's store), the actions are ``c2pa.opened`` and ``c2pa.transcoded``, and the record is the
+    frame's. A PNG copy keeps the frame's pixels (it verifies by them); a JPEG's differ, so it needs its own
+    ledger entry to verify as ``verified``.
     """
     if not 1 <= quality <= 95:
         raise InvalidRequest(f"JPEG quality must be between 1 and 95, got {quality}")
     try:
         with Image.open(io.BytesIO(png_bytes)) as image:
-            buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+            if image_format == "png":
+                data, mime_type = encode_png(image, record), "image/png"
+            else:
+                buffer = io.BytesIO()
+                image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+                data, mime_type = buffer.getvalue(), "image/jpeg"
     except OSError as error:
         raise InvalidRequest(f"the frame to export is not a readable image: {error}") from error
-    return sign_image(buffer.getvalue(), "image/jpeg", record=record, identity=identity, title=title,
-                      ingredients=[Ingredient(png_bytes, "image/png", "the frame as stored (PNG)")], transcoded=True)
+    return sign_image(data, mime_type, record=record, identity=identity, title=title,
+                      ingredients=[Ingredient(png_bytes, "image/png", "the frame as stored (PNG)")], transcoded=True,
+                      log_inclusion=log_inclusion)
+
+
+def export_jpeg(png_bytes: bytes, *, record: Mapping[str, Any], identity: SigningIdentity, title: str,
+                quality: int = 92) -> bytes:
+    """``export_copy`` as JPEG, without a log proof (for callers outside a studio)."""
+    return export_copy(png_bytes, "jpeg", record=record, identity=identity, title=title, quality=quality)
 
 
 def read_credentials(data: bytes, mime_type: str, *, trust_anchors_pem: bytes | None) -> CredentialsReport:
@@ -256,6 +277,7 @@ def _report(store: Mapping[str, Any]) -> CredentialsReport:
         signer_common_name=signature.get("common_name"),
         signer_issuer=signature.get("issuer"),
         record=_record(assertions),
+        log_inclusion=_json_assertion(assertions, LOG_INCLUSION_LABEL, "inclusion_json"),
         actions=tuple(
             Action(name=action["action"], digital_source_type=action.get("digitalSourceType"))
             for assertion in assertions if assertion["label"].startswith("c2pa.actions")
@@ -311,14 +333,19 @@ def _reading_context(trust_anchors_pem: bytes | None) -> c2pa.Context:
 
 
 def _record(assertions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    data = next((a["data"] for a in assertions if a["label"] == RECORD_LABEL), None)
-    if not isinstance(data, dict) or not isinstance(data.get("record_json"), str):
+    return _json_assertion(assertions, RECORD_LABEL, "record_json")
+
+
+def _json_assertion(assertions: list[dict[str, Any]], label: str, key: str) -> dict[str, Any] | None:
+    """An assertion kept as JSON text (c2pa's reader turns arrays of small integers into bytes otherwise)."""
+    data = next((a["data"] for a in assertions if a["label"] == label), None)
+    if not isinstance(data, dict) or not isinstance(data.get(key), str):
         return None
     try:
-        record = json.loads(data["record_json"])
+        found = json.loads(data[key])
     except ValueError:
         return None
-    return record if isinstance(record, dict) else None
+    return found if isinstance(found, dict) else None
 
 
 def _plain_json(record: Mapping[str, Any]) -> dict[str, Any]:

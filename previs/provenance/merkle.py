@@ -38,6 +38,28 @@ def root(leaves: Sequence[bytes]) -> bytes:
 
 
 Subtree = Callable[[int, int], bytes]  # MTH(D[start:end]) of some tree
+Perfect = Callable[[int, int], bytes]  # the hash of perfect subtree (level, position)
+
+
+def subtree_of(perfect: Perfect, start: int, end: int) -> bytes:
+    """MTH(D[start:end]) from perfect subtrees' hashes; ``start`` is aligned as RFC 9162's recursion makes every
+    range it asks for, so O(log n) of them are read."""
+    width = end - start
+    if width & (width - 1) == 0 and start % width == 0:
+        return perfect(width.bit_length() - 1, start // width)
+    k = _split(width)
+    return node_hash(subtree_of(perfect, start, start + k), subtree_of(perfect, start + k, end))
+
+
+def completed_nodes(index: int, leaf: bytes, perfect: Perfect) -> list[tuple[int, int, bytes]]:
+    """The (level, position, hash) nodes that appending leaf ``index`` completes, the leaf first; ``perfect``
+    gives the left siblings already there."""
+    nodes, level, position, digest = [(0, index, leaf)], 0, index, leaf
+    while position % 2:
+        digest = node_hash(perfect(level, position - 1), digest)
+        level, position = level + 1, position // 2
+        nodes.append((level, position, digest))
+    return nodes
 
 
 @dataclass
@@ -61,13 +83,12 @@ class Tree:
             self.levels[height + 1].append(node_hash(below[-2], below[-1]))
             height += 1
 
+    def leaf(self, index: int) -> bytes:
+        return self.levels[0][index]
+
     def subtree(self, start: int, end: int) -> bytes:
-        """MTH(D[start:end]); ``start`` is aligned as RFC 9162's recursion makes every range it asks for."""
-        width = end - start
-        if width & (width - 1) == 0 and start % width == 0:
-            return self.levels[width.bit_length() - 1][start // width]
-        k = _split(width)
-        return node_hash(self.subtree(start, start + k), self.subtree(start + k, end))
+        """MTH(D[start:end])."""
+        return subtree_of(lambda level, position: self.levels[level][position], start, end)
 
     def root(self, size: int | None = None) -> bytes:
         size = self.size if size is None else size

@@ -72,6 +72,8 @@ class Verification:
     soft_match: SoftMatch | None = None  # only for derived_known
     # The matched entry's RFC 9162 inclusion proof against the studio's current signed checkpoint (the desk adds it)
     log_inclusion: dict[str, Any] | None = None
+    # An export's own carried proof (``previs.log-inclusion``) and whether it holds (the desk checks it)
+    carried_inclusion: dict[str, Any] | None = None
 
     @property
     def frame_record(self) -> FrameRecord | None:
@@ -97,6 +99,7 @@ class Verification:
             "soft_match": None if self.soft_match is None else asdict(self.soft_match),
             "frame_id": self.frame_id,
             "log_inclusion": self.log_inclusion,
+            "carried_inclusion": self.carried_inclusion,
         }
 
     @property

@@ -32,6 +32,7 @@ from previs.storage.tables import (
     FileMove,
     Frame,
     FrameConsent,
+    LedgerNode,
     LedgerRow,
     NameWord,
     Performer,
@@ -231,6 +232,30 @@ class LedgerRepository:
         return self._session.scalar(
             select(LedgerRow).where(LedgerRow.pixel_sha256 == digest).order_by(LedgerRow.sequence).limit(1)
         )
+
+
+class LedgerNodeRepository:
+    """The persisted nodes of the ledger's Merkle tree (``LedgerNode``)."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def leaf_count(self) -> int:
+        """How many leaves are persisted (the primary key makes this one index probe)."""
+        top = self._session.scalar(select(func.max(LedgerNode.position)).where(LedgerNode.level == 0))
+        return 0 if top is None else top + 1
+
+    def get(self, level: int, position: int) -> bytes:
+        node = self._session.get(LedgerNode, (level, position))
+        if node is None:
+            raise NotFound(f"the ledger's Merkle node ({level}, {position}) is missing; run `previs ledger verify`")
+        return bytes.fromhex(node.hash)
+
+    def add_many(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        """(level, position, hash) nodes, in one flush."""
+        self._session.add_all([LedgerNode(level=level, position=position, hash=digest.hex())
+                               for level, position, digest in nodes])
+        self._session.flush()
 
 
 class SoftBindingRepository:
@@ -614,3 +639,4 @@ class UnitOfWork:
         self.studio = StudioRepository(session)
         self.file_moves = FileMoveRepository(session)
         self.soft_bindings = SoftBindingRepository(session)
+        self.ledger_nodes = LedgerNodeRepository(session)

@@ -134,6 +134,18 @@ class LedgerRow(Base):
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 
+class LedgerNode(Base):
+    """A perfect subtree's hash in the ledger's RFC 9162 Merkle tree: level 0 holds the leaves, node
+    (``level``, ``position``) covers leaves [position·2^level, (position+1)·2^level). Written in the transaction
+    that appends the entries it covers, so a fresh process proves inclusion reading O(log n) nodes."""
+
+    __tablename__ = "ledger_nodes"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))  # hex
+
+
 class FileMove(Base):
     """A withdrawn frame's file still to take out of reach: renamed to ``target``, or deleted when it is None.
 
