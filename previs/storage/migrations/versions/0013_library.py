@@ -1,14 +1,14 @@
 """The Library tab's filters: indexes on a frame's kind, maker and parent, so a page or a frame's variations
 stay one indexed lookup at tens of thousands of frames.
 
-Revision ID: 0012_library
-Revises: 0011_project_aspect
+Revision ID: 0013_library
+Revises: 0012_ledger_nodes
 """
 
 from alembic import op
 
-revision = "0012_library"
-down_revision = "0011_project_aspect"
+revision = "0013_library"
+down_revision = "0012_ledger_nodes"
 branch_labels = None
 depends_on = None
 
