@@ -159,7 +159,7 @@ def test_a_registered_face_drawn_by_a_worker_is_caught_in_the_studio(
     try:
         studio.consent.add_performer("Zoë Okafor", photos=[_png(hopper)], actor=PRODUCER)
         drawn_before = sum(worker.frames for worker in pool.workers())
-        with pytest.raises(ConsentRefused, match="face of a registered performer"):
+        with pytest.raises(ConsentRefused, match="face in the generated image 1 matches their reference photo"):
             studio.frames.generate(FrameRequest("a lighthouse keeper at dusk", project="Harbour", seed=2, steps=1,
                                                 width=64, height=64), actor=PRODUCER)
         assert sum(worker.frames for worker in pool.workers()) > drawn_before, "a worker drew it"
