@@ -23,7 +23,7 @@ from unittest import mock
 
 from PIL import Image, ImageFilter
 
-from benchmarks.harness import Table, median, parse, parser, report, spelled, studio_for, timed
+from benchmarks.harness import Table, median, parse, parser, report, sizes, spelled, studio_for, timed
 from benchmarks.random_models import models_dir
 
 PROMPT = "abandoned observatory on a cliff, dusk"
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     arguments = parser(__doc__.splitlines()[0])
     arguments.add_argument("--size", type=int, default=512, help="frame side in pixels")
     arguments.add_argument("--frames", type=int, default=20, help="frames timed per scenario in each run")
-    arguments.add_argument("--registry-sizes", type=lambda text: [int(part) for part in text.split(",")],
+    arguments.add_argument("--registry-sizes", type=sizes,
                            default=[10, 100, 500], help="performers registered for the gate table, e.g. 10,100,500")
     parsed = parse(arguments, argv)
     stages, gate, frame = measure(parsed)

@@ -112,6 +112,11 @@ def parser(description: str) -> argparse.ArgumentParser:
     return arguments
 
 
+def sizes(text: str) -> list[int]:
+    """A ``--sizes``-style flag: whole numbers separated by commas ("1000,10000,50000")."""
+    return [int(part) for part in text.split(",")]
+
+
 def parse(arguments: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the flags and settle the model cache folder."""
     parsed = arguments.parse_args(argv)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks.harness import Table, median, parse, parser, report, studio_for, timed
+from benchmarks.harness import Table, median, parse, parser, report, sizes, studio_for, timed
 from benchmarks.random_models import models_dir
 from benchmarks.review_queue import PROJECT, add_frames, approve
 
@@ -53,7 +53,7 @@ def measure(studio: Any, sizes: Sequence[int], runs: int) -> Table:
 
 def main(argv: Sequence[str] | None = None) -> str:
     arguments = parser(__doc__.splitlines()[0])
-    arguments.add_argument("--sizes", type=lambda text: [int(part) for part in text.split(",")],
+    arguments.add_argument("--sizes", type=sizes,
                            default=[1_000, 10_000, 50_000], help="frames in the project, e.g. 1000,10000,50000")
     parsed = parse(arguments, argv)
     with studio_for("previs-tiny", models_dir(parsed.cache), device=parsed.device) as studio:

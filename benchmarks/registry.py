@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from benchmarks.harness import PERFORMERS, Table, median, parse, parser, report, spelled, studio_for, timed
+from benchmarks.harness import PERFORMERS, Table, median, parse, parser, report, sizes, spelled, studio_for, timed
 from benchmarks.random_models import models_dir
 
 FIRST = [a + b for a, b in itertools.product(("Al", "Be", "Ca", "Da", "El", "Fa", "Gi", "Ha", "Io", "Ju"),
@@ -80,7 +80,7 @@ def measure(studio: Any, sizes: Sequence[int], runs: int) -> Table:
 
 def main(argv: Sequence[str] | None = None) -> str:
     arguments = parser(__doc__.splitlines()[0])
-    arguments.add_argument("--sizes", type=lambda text: [int(part) for part in text.split(",")],
+    arguments.add_argument("--sizes", type=sizes,
                            default=[100, 1_000, 10_000], help="registered performers, e.g. 100,1000,10000")
     parsed = parse(arguments, argv)
     with studio_for("previs-tiny", models_dir(parsed.cache), device=parsed.device) as studio:

@@ -19,14 +19,14 @@ from gradio_client.exceptions import AppError, AuthenticationError
 
 from previs.access.permissions import Action, Actor
 from previs.access.users import UserDirectory, add_user, remove_user
-from previs.app.studio import Studio, open_studio
+from previs.app.studio import Studio
 from previs.errors import InvalidRequest
 from previs.generation.generator import Generator
 from previs.generation.limits import TINY_MODEL
-from previs.settings import FastPaths, Settings
+from previs.settings import FastPaths
 from previs.ui import TABS, TabSpec, UiContext, build_ui, serve, server_address
 from previs.ui.context import BATCHED_GENERATION_SLOTS
-from tests.ui_support import PASSWORD, free_port, project
+from tests.ui_support import PASSWORD, free_port, module_studio, project
 
 
 def probe_tab(ui: UiContext) -> None:
@@ -224,11 +224,7 @@ def test_a_removed_user_is_refused_at_the_next_request(app_url: str, users_file:
 def bare_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
                 tiny_generator: Generator) -> Iterator[Studio]:
     """A studio whose data directory has no users file (the module's other studio has one: login is on)."""
-    settings = Settings(home=tmp_path_factory.mktemp("bare-home"), device="cpu", user="localuser",
-                        models_path=models_dir)
-    studio = open_studio(settings, generator=tiny_generator)
-    yield studio
-    studio.close()
+    yield from module_studio(tmp_path_factory, models_dir, tiny_generator, "bare-home")
 
 
 @pytest.fixture(scope="module")

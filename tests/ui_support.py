@@ -40,14 +40,20 @@ def client(url: str, name: str) -> Client:
     return Client(url, auth=(name, PASSWORD), verbose=False)
 
 
-@pytest.fixture(scope="module")
-def ui_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
-              tiny_generator: Generator) -> Iterator[Studio]:
-    settings = Settings(home=tmp_path_factory.mktemp("ui-home"), device="cpu", user="localuser",
+def module_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path, tiny_generator: Generator,
+                  folder: str) -> Iterator[Studio]:
+    """A studio of its own for a test module, in a fresh data directory named after ``folder``."""
+    settings = Settings(home=tmp_path_factory.mktemp(folder), device="cpu", user="localuser",
                         models_path=models_dir)
     studio = open_studio(settings, generator=tiny_generator)
     yield studio
     studio.close()
+
+
+@pytest.fixture(scope="module")
+def ui_studio(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
+              tiny_generator: Generator) -> Iterator[Studio]:
+    yield from module_studio(tmp_path_factory, models_dir, tiny_generator, "ui-home")
 
 
 @pytest.fixture(scope="module")
